@@ -1,0 +1,32 @@
+/*
+ * net: upsmon's side of the network protocol for one UPS: connect and log
+ * in (USERNAME, PASSWORD, LOGIN, then PRIMARY with MASTER as fallback for a
+ * primary), poll ups.status, FSD and NUMLOGINS. Every exchange is bounded
+ * by the client library's timeout (UPSCLI_TIMEOUT_MS).
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stddef.h>
+#include "ups.h"
+
+/*
+ * Connect and authenticate. 0 when the TCP connection is up (even if the
+ * login was refused: as NUT, polling goes on and login is retried only
+ * after a reconnect), -1 when the connection failed (logged).
+ */
+int net_connect(struct ups *u);
+
+/* GET VAR <ups> ups.status. 0, or -1 (logged; connection closed if broken) */
+int net_get_status(struct ups *u, char *out, size_t outlen);
+
+/* FSD <ups>. 0 on OK..., -1 (logged) */
+int net_set_fsd(struct ups *u);
+
+/* GET NUMLOGINS <ups>. 0 or -1 */
+int net_numlogins(struct ups *u, long *n);
+
+/* Close. logout: send LOGOUT first (normal exit), not during shutdown. */
+void net_close(struct ups *u, int logout);
+
+#endif
