@@ -33,6 +33,12 @@ int ev_timer_cancel(struct ev_loop *loop, long id);   /* 0 if cancelled, -1 unkn
 /* signals are blocked and delivered through a signalfd */
 int ev_signal(struct ev_loop *loop, int signo, ev_signal_cb cb, void *arg);
 
+/*
+ * Unblock, in the calling process, every signal ev_signal() blocked.
+ * Call it in a forked child before exec: the signal mask is inherited.
+ */
+int ev_child_unblock(struct ev_loop *loop);
+
 /* called once per loop turn, before waiting (deferred frees, flushes) */
 void ev_before_sleep(struct ev_loop *loop, ev_hook_cb cb, void *arg);
 

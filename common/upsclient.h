@@ -65,7 +65,7 @@ int upscli_readraw(struct upscli *c, char *out, size_t outlen);
 /*
  * GET-style request: sends the query words (quoted as needed) prefixed by
  * GET, reads one line, maps ERR to c->err, and checks that the reply echoes
- * the query. On success *numa/*answer hold the reply words.
+ * the query. On success *numa and *answer hold the reply words.
  */
 int upscli_get(struct upscli *c, int numq, const char **query, int *numa, char ***answer);
 /* LIST: start sends LIST <query> and checks BEGIN; next returns 1 per item, 0 at END, -1 on error. */

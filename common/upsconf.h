@@ -38,5 +38,7 @@ const struct upsconf_section *upsconf_find(const struct upsconf *c, const char *
 const char *upsconf_get(const struct upsconf_section *s, const char *key);  /* last value; NULL */
 const struct upsconf_kv *upsconf_kv(const struct upsconf_section *s, const char *key);
 const char *upsconf_global(const struct upsconf *c, const char *key);
+/* last global entry named key (also finds bare flags such as nowait); NULL */
+const struct upsconf_kv *upsconf_global_kv(const struct upsconf *c, const char *key);
 
 #endif

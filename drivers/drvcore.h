@@ -43,6 +43,7 @@ struct drv_ops {
 	/* -k: power the load off (after the host shut down); 0 or -1 */
 	int (*shutdown)(struct drv_ctx *ctx);
 	void (*cleanup)(struct drv_ctx *ctx);
+	const char *desc;             /* banner text, e.g. "Device simulation and repeater driver" */
 };
 
 int drv_main(int argc, char **argv, const struct drv_ops *ops, void *priv);
@@ -56,6 +57,7 @@ int drv_debug(struct drv_ctx *ctx);
 void drv_addvar(struct drv_ctx *ctx, int type, const char *name, const char *desc);
 const char *drv_getval(struct drv_ctx *ctx, const char *name);   /* NULL if unset */
 int drv_testvar(struct drv_ctx *ctx, const char *name);          /* set or flag given */
+const char *drv_port(struct drv_ctx *ctx);   /* ups.conf port / -x port (owned by the core) */
 
 /* poll period in milliseconds (default from ups.conf pollinterval, 2 s) */
 void drv_set_pollinterval(struct drv_ctx *ctx, unsigned ms);
@@ -83,5 +85,14 @@ const struct st_tree *dstate_tree(struct drv_ctx *ctx);
 void status_init(struct drv_ctx *ctx);
 void status_set(struct drv_ctx *ctx, const char *token);
 void status_commit(struct drv_ctx *ctx);
+
+/*
+ * ups.alarm composition: init, set texts, commit publishes ups.alarm (or
+ * deletes it when empty). While an alarm is committed, status_commit puts
+ * ALARM first in ups.status.
+ */
+void alarm_init(struct drv_ctx *ctx);
+void alarm_set(struct drv_ctx *ctx, const char *text);
+void alarm_commit(struct drv_ctx *ctx);
 
 #endif

@@ -1,1 +1,300 @@
-/* placeholder: to be written */
+/*
+ * client.c: upsd network client sessions: accept, read + tokenize, bounded
+ * output buffered per loop turn (one write per reply batch), idle timeout,
+ * deferred free at the safe point.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "log.h"
+#include "netcmds.h"
+#include "sock.h"
+#include "util.h"
+
+#define ACCEPT_BATCH 64
+
+static void client_flush(struct upsd_client *c);
+
+void client_kill(struct upsd_client *c)
+{
+	if (c->dead)
+		return;
+	c->dead = 1;
+	if (c->fd >= 0)
+		ev_del(c->upsd->ev, c->fd);
+	buf_clear(&c->out);
+}
+
+static void client_free(struct upsd *d, struct upsd_client *c)
+{
+	log_debug(2, "Disconnect from %s", c->addr);
+	if (c->loginups && c->loginups->numlogins > 0)
+		c->loginups->numlogins--;
+	if (c->fd >= 0)
+		close(c->fd);
+	pconf_free(&c->parser);
+	buf_free(&c->out);
+	free(c->username);
+	if (c->password) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c);
+	d->nclients--;
+}
+
+static void client_set_write(struct upsd_client *c, int want)
+{
+	if (c->wantwrite == want)
+		return;
+	c->wantwrite = want;
+	ev_mod(c->upsd->ev, c->fd, want ? (EV_READ | EV_WRITE) : EV_READ);
+}
+
+static void client_flush(struct upsd_client *c)
+{
+	while (!c->dead && c->out.len > 0) {
+		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			buf_consume(&c->out, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			client_set_write(c, 1);
+			return;
+		}
+		log_debug(2, "Write to %s failed: %s", c->addr, strerror(errno));
+		client_kill(c);
+		return;
+	}
+	if (!c->dead)
+		client_set_write(c, 0);
+	if (!c->dead && c->closing && c->out.len == 0)
+		client_kill(c);
+}
+
+/* the buffer is full: push what we can now, then retry once */
+static int client_append(struct upsd_client *c, const void *data, size_t len)
+{
+	if (buf_append(&c->out, data, len) == 0)
+		return 0;
+	c->out.overflow = 0;
+	if (!c->wantwrite)
+		client_flush(c);
+	if (c->dead)
+		return -1;
+	return buf_append(&c->out, data, len);
+}
+
+int client_send_raw(struct upsd_client *c, const void *data, size_t len)
+{
+	if (c->dead)
+		return -1;
+	if (client_append(c, data, len) < 0) {
+		log_warnx("Output buffer full for client %s: disconnecting", c->addr);
+		client_kill(c);
+		return -1;
+	}
+	return 0;
+}
+
+int client_send(struct upsd_client *c, const char *fmt, ...)
+{
+	char line[UPSD_LINE_MAX];
+	va_list ap;
+	int n;
+
+	if (c->dead)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;   /* overlong reply: truncated, like NUT */
+	log_debug(3, "Sent to %s: %s", c->addr, line);
+	line[n++] = '\n';
+	if (client_append(c, line, (size_t)n) < 0) {
+		log_warnx("Output buffer full for client %s: disconnecting", c->addr);
+		client_kill(c);
+		return -1;
+	}
+	return 0;
+}
+
+void client_close_later(struct upsd_client *c)
+{
+	c->closing = 1;
+}
+
+static void client_line(struct upsd *d, struct upsd_client *c)
+{
+	c->last_line_ms = ev_now_ms(d->ev);
+	if (c->parser.argc == 0) {
+		client_send(c, "ERR UNKNOWN-COMMAND");
+		return;
+	}
+	netcmd_dispatch(d, c, c->parser.argc, c->parser.argv);
+}
+
+/* feed one chunk; parse errors drop the rest of the chunk, as NUT does */
+static void client_feed(struct upsd *d, struct upsd_client *c, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && !c->dead && !c->closing) {
+		size_t used = 0;
+		enum pconf_result r = pconf_feed(&c->parser, data + off, len - off, &used);
+
+		off += used;
+		if (r == PCONF_LINE) {
+			client_line(d, c);
+			continue;
+		}
+		if (r == PCONF_ERROR) {
+			log_warnx("Parse error on sock: %s", c->parser.errmsg);
+			break;
+		}
+		if (used == 0)
+			break;
+	}
+}
+
+static void client_read(struct upsd *d, struct upsd_client *c)
+{
+	char chunk[UPSD_READ_CHUNK];
+	ssize_t n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+	if (n == 0) {
+		client_kill(c);
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			log_debug(2, "Read from %s failed: %s", c->addr, strerror(errno));
+			client_kill(c);
+		}
+		return;
+	}
+	if (c->closing)
+		return;
+	client_feed(d, c, chunk, (size_t)n);
+}
+
+static void client_io_cb(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct upsd_client *c = arg;
+
+	(void)loop;
+	(void)fd;
+	if (c->dead)
+		return;
+	if (events & EV_WRITE)
+		client_flush(c);
+	if (!c->dead && (events & (EV_READ | EV_ERROR)))
+		client_read(c->upsd, c);
+}
+
+static void client_new(struct upsd *d, int fd)
+{
+	struct upsd_client *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->upsd = d;
+	sock_peer(fd, c->addr, sizeof(c->addr));
+	pconf_init(&c->parser);
+	buf_init(&c->out, UPSD_CLIENT_OUTMAX);
+	c->last_line_ms = ev_now_ms(d->ev);
+	if (ev_add(d->ev, fd, EV_READ, client_io_cb, c) < 0) {
+		log_warn("Can't watch client %s", c->addr);
+		pconf_free(&c->parser);
+		buf_free(&c->out);
+		close(fd);
+		free(c);
+		return;
+	}
+	/* most recent first: LIST CLIENT shows that order */
+	c->next = d->clients;
+	d->clients = c;
+	d->nclients++;
+	log_debug(2, "Connect from %s", c->addr);
+}
+
+void client_accept_cb(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct upsd *d = arg;
+	int i;
+
+	(void)loop;
+	(void)events;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		int cfd = sock_accept(fd);
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("accept");
+			return;
+		}
+		if (d->maxconn > 0 && (long)d->nclients >= d->maxconn) {
+			char addr[UPSD_ADDR_MAX];
+
+			sock_peer(cfd, addr, sizeof(addr));
+			log_warnx("Connection from %s refused: MAXCONN (%ld) reached", addr, d->maxconn);
+			close(cfd);
+			continue;
+		}
+		client_new(d, cfd);
+	}
+}
+
+void client_housekeeping(struct upsd *d)
+{
+	struct upsd_client **pp = &d->clients;
+	struct upsd_client *c;
+
+	for (c = d->clients; c; c = c->next) {
+		if (!c->dead && !c->wantwrite && (c->out.len > 0 || c->closing))
+			client_flush(c);
+	}
+	while ((c = *pp) != NULL) {
+		if (c->dead) {
+			*pp = c->next;
+			client_free(d, c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+void client_check_idle(struct upsd *d, uint64_t now_ms)
+{
+	struct upsd_client *c;
+
+	for (c = d->clients; c; c = c->next) {
+		if (c->dead || now_ms < c->last_line_ms)
+			continue;
+		if (now_ms - c->last_line_ms > (uint64_t)UPSD_CLIENT_TIMEOUT * 1000) {
+			log_debug(2, "Client %s timed out", c->addr);
+			client_kill(c);
+		}
+	}
+}
+
+void client_free_all(struct upsd *d)
+{
+	struct upsd_client *c;
+
+	for (c = d->clients; c; c = c->next)
+		client_kill(c);
+	client_housekeeping(d);
+}
