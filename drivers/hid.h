@@ -27,6 +27,8 @@ typedef uint32_t hid_usage_t;
 
 #define HID_PATH_MAX 16           /* deepest path kept; deeper is a parse error */
 #define HID_DESC_MAX 65536        /* largest descriptor accepted */
+#define HID_REPORT_MAX 4096       /* longest report (bytes incl. ID); longer is a parse error */
+#define HID_FIELDS_MAX 4096       /* most fields kept; more is a parse error */
 
 /* Report types, numbered as in GET_REPORT's wValue high byte. */
 enum hid_rtype {
@@ -49,8 +51,11 @@ struct hid_field {
 	enum hid_rtype type;
 	uint32_t offset;           /* bit offset from the byte after the ID */
 	uint32_t size;             /* bits, 1..32 */
-	int32_t log_min, log_max;  /* log_max re-read unsigned when it was < log_min */
-	int32_t phy_min, phy_max;
+	/* Signed values of the descriptor items; log_max is re-read unsigned
+	 * when it was < log_min, hence 64 bits (0..0xffffffff must fit). */
+	int64_t log_min, log_max;
+	int64_t phy_min, phy_max;
+	bool has_phy;              /* both Physical Minimum and Maximum were declared */
 	int8_t unit_exp;           /* already decoded to -8..7 */
 	uint32_t unit;
 	uint16_t flags;            /* main-item data bits (bit 0 constant, 1 variable ...) */
@@ -64,6 +69,9 @@ struct hid_desc {
 	/* Report length in bytes including the ID byte, over all fields of that
 	 * ID regardless of type (what GET_REPORT asks for); 0 = unused ID. */
 	uint16_t report_len[256];
+	/* Collections still open when the descriptor ended: 0 for a complete
+	 * one; a descriptor cut between items usually ends inside some. */
+	unsigned open_collections;
 };
 
 /*
@@ -86,9 +94,16 @@ const char *hid_usage_name(hid_usage_t u);
 int hid_path_format(const struct hid_path *p, char *buf, size_t len);
 /* Parse the same syntax back (names, 8-hex-digit usages, [n]). 0 or -1. */
 int hid_path_parse(const char *s, struct hid_path *p);
+/* The usage named by the len bytes at name (not NUL-terminated); 0 or -1.
+ * A name on two pages gives the lower usage (Power Device page first). */
+int hid_usage_lookup(const char *name, size_t len, hid_usage_t *u);
+/* Same nodes, numerically (e.g. an Input field and its Feature twin). */
+bool hid_path_equal(const struct hid_path *a, const struct hid_path *b);
 
 /* The field at that path string with that type; type 0 = Feature first,
- * then Input, then Output. NULL when absent. Pointer owned by d. */
+ * then Input, then Output. NULL when absent. Pointer owned by d. A node
+ * also matches a usage printed with the same name (so "VoltageOutOfRange"
+ * finds either page's usage). */
 const struct hid_field *hid_find(const struct hid_desc *d, const char *path,
 	enum hid_rtype type);
 
