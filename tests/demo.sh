@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Demo: a simulated Eaton Ellipse ECO 1200 served by our driver and upsd, read with upsc.
+# Demo: a simulated Eaton Ellipse ECO 1200 served by our usbhid-ups (its device simulator)
+# and upsd, read with upsc; upssim acts on the simulated UPS (cut-mains, restore-mains ...).
 #
 #   bash tests/demo.sh          install build deps if missing (apt, needs root or sudo),
 #                               build into ./build, start the stack, print `upsc eco@localhost:PORT`
@@ -17,12 +18,14 @@ B=$(mkdir -p "$B" && cd "$B" && pwd -P)
 DEMO=${NUT_DEMO_DIR:-${XDG_RUNTIME_DIR:-/tmp}/nut-demo}
 [ -n "${NUT_DEMO_DIR:-}" ] || [ -n "${XDG_RUNTIME_DIR:-}" ] || DEMO=/tmp/nut-demo-$(id -u)
 
-# The simulated device. To switch to the simulated usbhid-ups later, change these three
-# lines (driver program, its ups.conf keys) and the data file copied into the conf dir.
+# The simulated device: usbhid-ups on its simulator, with the model file that turns the
+# built-in Ellipse ECO 650 into the ECO 1200 of the real dump (tests/data/ellipse-eco-1200.sim).
+# DEMO_DRIVER=dummy-ups DEMO_DRIVER_KEYS="port = ellipse-eco-1200.dev" and
+# DEVICE_FILE=.../ellipse-eco-1200.dev give the older dummy-ups demo.
 UPS=eco
-DRIVER=${DEMO_DRIVER:-dummy-ups}
-DRIVER_KEYS=${DEMO_DRIVER_KEYS:-"port = ellipse-eco-1200.dev"}
-DEVICE_FILE=$SRC/tests/data/ellipse-eco-1200.dev
+DRIVER=${DEMO_DRIVER:-usbhid-ups}
+DRIVER_KEYS=${DEMO_DRIVER_KEYS:-"port = \"sim:$DEMO/conf/ellipse-eco-1200.sim\""}
+DEVICE_FILE=${DEMO_DEVICE_FILE:-$SRC/tests/data/ellipse-eco-1200.sim}
 DESC="Eaton Ellipse ECO 1200 (simulated)"
 
 PKGS="build-essential autoconf automake libtool pkg-config libusb-1.0-0-dev libnss3-dev
@@ -61,8 +64,8 @@ build() {
 		(cd "$B" && "$SRC/configure") >"$B/demo-configure.log" 2>&1 ||
 			die "configure failed, see $B/demo-configure.log"
 	fi
-	say "make upsd upsc $DRIVER"
-	make -C "$B" -j"$(nproc)" upsd upsc "$DRIVER" >"$B/demo-make.log" 2>&1 ||
+	say "make upsd upsc $DRIVER upssim"
+	make -C "$B" -j"$(nproc)" upsd upsc "$DRIVER" upssim >"$B/demo-make.log" 2>&1 ||
 		{ grep -E "error" "$B/demo-make.log" | head -20; die "build failed, see $B/demo-make.log"; }
 }
 
@@ -174,6 +177,9 @@ start_demo() {
 	echo
 	say "try:  $B/upsc $UPS@localhost:$port battery.charge"
 	say "      $B/upsc -L localhost:$port"
+	if [ "$DRIVER" = usbhid-ups ]; then
+		say "      NUT_STATEPATH=$DEMO/state $B/upssim -a $UPS cut-mains   (then: restore-mains, status, help)"
+	fi
 	say "stop: bash tests/demo.sh stop"
 }
 

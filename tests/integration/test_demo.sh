@@ -29,7 +29,7 @@ echo "$out" | grep -q '^ups.model: Ellipse ECO 1200$'; t $? "demo prints ups.mod
 echo "$out" | grep -q 'tests/demo.sh stop'; t $? "demo says how to stop it" "$out"
 
 upsd_pid=$(cat "$NUT_DEMO_DIR/upsd.pid" 2>/dev/null)
-drv_pid=$(cat "$NUT_DEMO_DIR/dummy-ups.pid" 2>/dev/null)
+drv_pid=$(cat "$NUT_DEMO_DIR/usbhid-ups.pid" "$NUT_DEMO_DIR/dummy-ups.pid" 2>/dev/null | head -1)
 st=$(bash "$SRC/tests/demo.sh" status 2>&1)
 echo "$st" | grep -q "running (upsd pid" && echo "$st" | grep -q '^OL$'
 t $? "demo.sh status: running, ups.status OL" "$st"
