@@ -33,7 +33,7 @@ struct conf_directive {
 	long min, max;              /* K_LONG range */
 	size_t off;                 /* K_STR/K_LONG/K_BOOL field */
 	void (*handler)(struct conf_ctx *x, int argc, char **argv);
-	int since;                  /* 0 = 2.8.0, else the minor release adding it */
+	int inert;                  /* stored for the TLS work, no effect in this build yet */
 };
 
 static void conf_h_monitor(struct conf_ctx *x, int argc, char **argv);
@@ -63,20 +63,20 @@ static const struct conf_directive conf_table[] = {
 	{ "NOCOMMWARNTIME", 1, K_LONG, 0, 365 * DAY, F(nocommwarntime), NULL, 0 },
 	{ "FINALDELAY",     1, K_LONG, 0, DAY, F(finaldelay), NULL, 0 },
 	{ "RUN_AS_USER",    1, K_STR,  0, 0, F(run_as_user), NULL, 0 },
-	{ "CERTPATH",       1, K_STR,  0, 0, F(certpath), NULL, 0 },
-	{ "CERTIDENT",      2, K_FUNC, 0, 0, 0, conf_h_certident, 0 },
-	{ "CERTHOST",       4, K_FUNC, 0, 0, 0, conf_h_certhost, 0 },
-	{ "CERTVERIFY",     1, K_BOOL, 0, 1, F(certverify), NULL, 0 },
+	{ "CERTPATH",       1, K_STR,  0, 0, F(certpath), NULL, 1 },
+	{ "CERTIDENT",      2, K_FUNC, 0, 0, 0, conf_h_certident, 1 },
+	{ "CERTHOST",       4, K_FUNC, 0, 0, 0, conf_h_certhost, 1 },
+	{ "CERTVERIFY",     1, K_BOOL, 0, 1, F(certverify), NULL, 1 },
 	{ "FORCESSL",       1, K_BOOL, 0, 1, F(forcessl), NULL, 0 },
 	{ "DEBUG_MIN",      1, K_LONG, 0, 99, F(debug_min), NULL, 0 },
-	{ "OFFDURATION",    1, K_LONG, -1, DAY, F(offduration), NULL, 1 },
-	{ "SHUTDOWNEXIT",   1, K_FUNC, 0, 0, 0, conf_h_shutdownexit, 1 },
+	{ "OFFDURATION",    1, K_LONG, -DAY, DAY, F(offduration), NULL, 0 },
+	{ "SHUTDOWNEXIT",   1, K_FUNC, 0, 0, 0, conf_h_shutdownexit, 0 },
 	{ "POLLFAIL_LOG_THROTTLE_MAX", 1, K_LONG, -1, INT_MAX,
-		F(pollfail_log_throttle_max), NULL, 1 },
-	{ "OBLBDURATION",   1, K_LONG, -1, DAY, F(oblbduration), NULL, 3 },
-	{ "OVERDURATION",   1, K_LONG, -1, DAY, F(overduration), NULL, 3 },
-	{ "ALARMCRITICAL",  1, K_BOOL, 0, 1, F(alarmcritical), NULL, 3 },
-	{ "CERTFILE",       1, K_STR,  0, 0, F(certfile), NULL, 6 },
+		F(pollfail_log_throttle_max), NULL, 0 },
+	{ "OBLBDURATION",   1, K_LONG, -DAY, DAY, F(oblbduration), NULL, 0 },
+	{ "OVERDURATION",   1, K_LONG, -DAY, DAY, F(overduration), NULL, 0 },
+	{ "ALARMCRITICAL",  1, K_BOOL, 0, 1, F(alarmcritical), NULL, 0 },
+	{ "CERTFILE",       1, K_STR,  0, 0, F(certfile), NULL, 1 },
 };
 
 static void conf_report(struct conf_ctx *x, int error, const char *fmt, va_list ap)
@@ -403,9 +403,9 @@ static int conf_line(void *arg, const char *file, unsigned line, int argc, char 
 	if (argc - 1 > d->nargs)
 		conf_strict(x, "%s: extra words after argument %d ignored (quote a value with spaces)",
 			d->name, d->nargs);
-	if (d->since > 0)
-		log_debug(1, "%s:%u: %s (NUT 2.8.%d+) is stored but has no effect in 2.8.0 mode",
-			file, line, d->name, d->since);
+	if (d->inert)
+		log_debug(1, "%s:%u: %s is stored, but this build has no TLS support yet",
+			file, line, d->name);
 	if (d->kind == K_FUNC)
 		d->handler(x, argc, argv);
 	else

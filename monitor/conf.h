@@ -1,6 +1,6 @@
 /*
- * conf: upsmon.conf as data. One directive table (every 2.8.0 directive
- * plus the 2.8.1+ ones, accepted and stored), NUT's defaults, errors
+ * conf: upsmon.conf as data. One directive table (every NUT 2.8 directive;
+ * the CERT* ones are stored for the TLS work), NUT's defaults, errors
  * reported as "file:line: message".
  */
 #ifndef MONITOR_CONF_H
@@ -39,7 +39,7 @@ struct mon_conf {
 	struct conf_certhost *certhosts;
 	size_t ncerthosts;
 	long certverify, forcessl, debug_min;
-	/* 2.8.1+: stored, not acted on in 2.8.0 mode */
+	/* NUT 2.8.1+ directives */
 	long offduration, shutdownexit, pollfail_log_throttle_max;
 	long oblbduration, overduration, alarmcritical;
 	struct notify_conf notify;      /* NOTIFYCMD, NOTIFYMSG, NOTIFYFLAG */

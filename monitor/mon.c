@@ -32,6 +32,10 @@ struct ups_timing mon_timing(const struct upsmon *m)
 	t.deadtime = m->conf.deadtime;
 	t.rbwarntime = m->conf.rbwarntime;
 	t.nocommwarntime = m->conf.nocommwarntime;
+	t.offduration = m->conf.offduration;
+	t.overduration = m->conf.overduration;
+	t.oblbduration = m->conf.oblbduration;
+	t.alarmcritical = m->conf.alarmcritical;
 	return t;
 }
 
@@ -45,7 +49,7 @@ static void mon_emit(struct upsmon *m, const struct ups *u, const struct ups_eve
 	int i;
 
 	for (i = 0; i < ev->n; i++)
-		mon_notify(m, ev->type[i], u);
+		notify_send_arg(&m->conf.notify, ev->type[i], u->sys, ev->arg[i]);
 }
 
 static void mon_log_ups(const struct ups *u)
@@ -57,22 +61,71 @@ static void mon_log_ups(const struct ups *u)
 		log_info("UPS: %s (monitoring only)", u->sys);
 }
 
+/* FORCESSL / CERTVERIFY, globally or for this host by CERTHOST */
+static struct net_tls mon_tls(const struct upsmon *m, const struct ups *u)
+{
+	struct net_tls tls;
+	size_t i;
+
+	tls.forcessl = m->conf.forcessl == 1;
+	tls.certverify = m->conf.certverify == 1;
+	for (i = 0; i < m->conf.ncerthosts; i++) {
+		const struct conf_certhost *h = &m->conf.certhosts[i];
+
+		if (strcmp(h->host, u->host) == 0) {
+			tls.forcessl |= h->forcessl == 1;
+			tls.certverify |= h->verify == 1;
+		}
+	}
+	return tls;
+}
+
+/*
+ * Repeated failures are logged once (and every POLLFAIL_LOG_THROTTLE_MAX
+ * failures when that is > 0), the recovery with the count.
+ */
+static int mon_quiet(const struct upsmon *m, const struct ups *u)
+{
+	long every = m->conf.pollfail_log_throttle_max;
+
+	if (u->failcount == 0)
+		return 0;
+	return !(every > 0 && u->failcount % (unsigned long)every == 0);
+}
+
+/* a failed connect (polled 0) or poll (1); a poll that lost the connection drops the state */
+static void mon_failed(struct upsmon *m, struct ups *u, int polled, struct ups_events *ev)
+{
+	struct ups_timing t = mon_timing(m);
+
+	u->failcount++;
+	ups_gone(u, mon_now(), &t, ev);
+	if (polled && !u->connected)
+		ups_dropped(u);
+}
+
 static void mon_poll_one(struct upsmon *m, struct ups *u)
 {
 	struct ups_timing t = mon_timing(m);
+	struct net_tls tls = mon_tls(m, u);
 	struct ups_events ev;
-	char status[512];
+	char status[512], alarm[UPS_ARGLEN];
+	int quiet = mon_quiet(m, u), have_alarm = 0;
 
 	ev.n = 0;
-	if (!u->connected && net_connect(u) < 0) {
-		ups_gone(u, mon_now(), &t, &ev);
-	} else if (net_get_status(u, status, sizeof(status)) == 0) {
+	if (!u->connected && net_connect(u, &tls, quiet) < 0) {
+		mon_failed(m, u, 0, &ev);
+	} else if (net_get_status(u, status, sizeof(status), quiet) == 0 && status[0]) {
 		log_debug(2, "UPS [%s] status [%s]", u->sys, status);
-		ups_status(u, status, mon_now(), &t, &ev);
+		if (u->failcount > 1)
+			log_notice("UPS [%s]: polling works again after %u failures",
+				u->sys, u->failcount);
+		u->failcount = 0;
+		if (ups_has_word(status, "ALARM"))
+			have_alarm = net_get_var(u, "ups.alarm", alarm, sizeof(alarm)) == 0;
+		ups_status(u, status, have_alarm ? alarm : NULL, mon_now(), &t, &ev);
 	} else {
-		ups_gone(u, mon_now(), &t, &ev);
-		if (!u->connected)
-			ups_dropped(u);
+		mon_failed(m, u, 1, &ev);
 	}
 	mon_emit(m, u, &ev);
 }
@@ -82,7 +135,7 @@ static uint64_t mon_interval_ms(const struct upsmon *m)
 	size_t i;
 
 	for (i = 0; i < m->nups; i++) {
-		if (m->ups[i]->status & UPS_OB)
+		if (m->ups[i]->status & UPS_ALERT)
 			return (uint64_t)m->conf.pollfreqalert * 1000;
 	}
 	return (uint64_t)m->conf.pollfreq * 1000;
@@ -177,18 +230,15 @@ static void mon_redefine(struct ups *u, const struct conf_monitor *cm)
 	creds |= mon_replace_str(&u->pass, cm->pass);
 	if (creds)
 		log_info("UPS [%s]: redefined credentials", u->sys);
-	if (creds && !u->loggedin && u->connected) {
-		log_info("UPS [%s]: retrying connection", u->sys);
-		net_close(u, 1);
-		ups_dropped(u);
-	}
 	if (cm->primary != u->primary) {
 		log_info("UPS [%s]: redefined as a %s", u->sys, cm->primary ? "primary" : "secondary");
 		u->primary = cm->primary;
-		if (u->primary && u->connected) {
-			net_close(u, 1);    /* reconnect to ask for PRIMARY */
-			ups_dropped(u);
-		}
+		creds = 1;
+	}
+	/* log in again with the new credentials or role (PRIMARY is asked at login) */
+	if (creds && u->connected) {
+		net_close(u);
+		ups_dropped(u);
 	}
 }
 
@@ -219,7 +269,7 @@ static void mon_build_list(struct upsmon *m, const struct mon_conf *nc)
 			continue;
 		}
 		log_notice("No longer monitoring UPS [%s]", u->sys);
-		net_close(u, 1);
+		net_close(u);
 		ups_free(u);
 		free(u);
 	}
@@ -283,7 +333,7 @@ static void mon_signal(struct ev_loop *loop, int signo, void *arg)
 		shutdown_force(m);
 		return;
 	default:
-		if (m->sd_state != SD_IDLE) {
+		if (m->sd_state == SD_SYNC || m->sd_state == SD_FINAL) {
 			log_notice("Signal %d: ignored, shutdown in progress", signo);
 			return;
 		}
@@ -314,7 +364,6 @@ int mon_init(struct upsmon *m, struct mon_conf *conf, int pipefd, int cli_debug)
 	memset(conf, 0, sizeof(*conf));
 	m->pipefd = pipefd;
 	m->cli_debug = cli_debug;
-	m->logout_on_exit = 1;
 	m->loop = ev_new();
 	if (!m->loop)
 		return -1;
@@ -346,7 +395,7 @@ void mon_free(struct upsmon *m)
 	size_t i;
 
 	for (i = 0; i < m->nups; i++) {
-		net_close(m->ups[i], m->logout_on_exit);
+		net_close(m->ups[i]);
 		ups_free(m->ups[i]);
 		free(m->ups[i]);
 	}

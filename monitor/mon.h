@@ -15,7 +15,8 @@
 
 struct ev_loop;
 
-enum mon_sd_state { SD_IDLE, SD_SYNC, SD_FINAL };
+/* shutdown progress: waiting for secondaries, FINALDELAY, request sent (lingering) */
+enum mon_sd_state { SD_IDLE, SD_SYNC, SD_FINAL, SD_DONE };
 
 struct upsmon {
 	struct mon_conf conf;       /* current configuration (owned) */
@@ -29,7 +30,7 @@ struct upsmon {
 	enum mon_sd_state sd_state; /* shutdown progress (shutdown.c) */
 	int64_t sd_start;
 	long sd_timer;
-	int logout_on_exit;         /* 0 after a shutdown: close without LOGOUT */
+	int sd_hostsync_told;       /* SHUTDOWN_HOSTSYNC notified */
 };
 
 /* Take ownership of conf (zeroed in the caller) and build the UPS list. */

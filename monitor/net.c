@@ -86,14 +86,24 @@ static int net_login(struct ups *u)
 	return u->primary ? net_primary(u) : 0;
 }
 
-int net_connect(struct ups *u)
+int net_connect(struct ups *u, const struct net_tls *tls, int quiet)
 {
+	int flags = tls->forcessl ? UPSCLI_CONN_REQSSL : UPSCLI_CONN_TRYSSL;
+
+	if (tls->certverify)
+		flags |= UPSCLI_CONN_CERTCOMP;
 	log_debug(1, "Trying to connect to UPS [%s]", u->sys);
 	memset(&u->conn, 0, sizeof(u->conn));
 	u->conn.fd = -1;
-	/* STARTTLS comes with the TLS work; until then plaintext, as against a server without TLS */
-	if (upscli_connect(&u->conn, u->host, u->port, 0) < 0) {
-		log_error("UPS [%s]: connect failed: %s", u->sys, upscli_strerror(&u->conn));
+	if (upscli_connect(&u->conn, u->host, u->port, flags) < 0) {
+		if (quiet)
+			log_debug(1, "UPS [%s]: connect failed: %s", u->sys, upscli_strerror(&u->conn));
+		else if (tls->forcessl && u->conn.err == UPSCLI_ERR_SSLFAIL)
+			log_error("UPS [%s]: FORCESSL is set for this server but no TLS session "
+				"could be set up (%s): refusing to talk plaintext",
+				u->sys, upscli_strerror(&u->conn));
+		else
+			log_error("UPS [%s]: connect failed: %s", u->sys, upscli_strerror(&u->conn));
 		upscli_disconnect(&u->conn);
 		u->conn.fd = -1;
 		return -1;
@@ -103,22 +113,40 @@ int net_connect(struct ups *u)
 	u->loggedin = 0;
 	u->conn.err = 0;
 	if (net_login(u) < 0 && net_broken(&u->conn))
-		net_close(u, 0);
+		net_close(u);
 	return u->connected ? 0 : -1;
 }
 
-static void net_fail(struct ups *u, const char *what)
+static void net_fail(struct ups *u, const char *what, int quiet)
 {
-	if (upscli_upserror(&u->conn) == UPSCLI_ERR_UNKNOWNUPS)
+	if (quiet)
+		log_debug(1, "%s UPS [%s] failed - %s", what, u->sys, upscli_strerror(&u->conn));
+	else if (upscli_upserror(&u->conn) == UPSCLI_ERR_UNKNOWNUPS)
 		log_error("%s UPS [%s] failed - [%s] does not exist on server %s",
 			what, u->sys, u->upsname, u->host);
 	else
 		log_error("%s UPS [%s] failed - %s", what, u->sys, upscli_strerror(&u->conn));
 	if (net_broken(&u->conn))
-		net_close(u, 0);
+		net_close(u);
 }
 
-int net_get_status(struct ups *u, char *out, size_t outlen)
+int net_get_var(struct ups *u, const char *var, char *out, size_t outlen)
+{
+	const char *query[3] = { "VAR", u->upsname, var };
+	int numa;
+	char **answer;
+
+	u->conn.err = 0;
+	if (upscli_get(&u->conn, 3, query, &numa, &answer) < 0 || numa < 4) {
+		if (net_broken(&u->conn))
+			net_close(u);
+		return -1;
+	}
+	str_copy(out, answer[3], outlen);
+	return 0;
+}
+
+int net_get_status(struct ups *u, char *out, size_t outlen, int quiet)
 {
 	const char *query[3] = { "VAR", u->upsname, "ups.status" };
 	int numa;
@@ -126,14 +154,15 @@ int net_get_status(struct ups *u, char *out, size_t outlen)
 
 	u->conn.err = 0;
 	if (upscli_get(&u->conn, 3, query, &numa, &answer) < 0) {
-		net_fail(u, "Poll");
+		net_fail(u, "Poll", quiet);
 		return -1;
 	}
 	if (numa < 4) {
-		log_error("Poll UPS [%s] failed - short reply", u->sys);
+		if (!quiet)
+			log_error("Poll UPS [%s] failed - short reply", u->sys);
 		return -1;
 	}
-	snprintf(out, outlen, "%s", answer[3]);
+	str_copy(out, answer[3], outlen);
 	return 0;
 }
 
@@ -151,7 +180,7 @@ int net_set_fsd(struct ups *u)
 	if (net_ask(u, line, reply, sizeof(reply)) < 0) {
 		log_error("FSD set on UPS %s failed: %s", u->sys, upscli_strerror(&u->conn));
 		if (net_broken(&u->conn))
-			net_close(u, 0);
+			net_close(u);
 		return -1;
 	}
 	if (strncmp(reply, "OK", 2) != 0) {
@@ -172,7 +201,7 @@ int net_numlogins(struct ups *u, long *n)
 	u->conn.err = 0;
 	if (upscli_get(&u->conn, 2, query, &numa, &answer) < 0) {
 		if (net_broken(&u->conn))
-			net_close(u, 0);
+			net_close(u);
 		return -1;
 	}
 	if (numa < 3 || parse_long(answer[2], 0, LONG_MAX, n) < 0)
@@ -180,18 +209,10 @@ int net_numlogins(struct ups *u, long *n)
 	return 0;
 }
 
-void net_close(struct ups *u, int logout)
+void net_close(struct ups *u)
 {
-	if (u->conn.fd >= 0) {
-		if (logout) {
-			upscli_disconnect(&u->conn);
-		} else {
-			/* no LOGOUT: just close, as upsmon does when shutting down */
-			close(u->conn.fd);
-			u->conn.fd = -1;
-			upscli_disconnect(&u->conn);
-		}
-	}
+	if (u->conn.fd >= 0)
+		upscli_disconnect(&u->conn);
 	u->conn.fd = -1;
 	u->connected = 0;
 	u->loggedin = 0;

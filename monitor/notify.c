@@ -29,8 +29,8 @@ static const struct {
 	[NOTIFY_REPLBATT] = { "REPLBATT", "UPS %s battery needs to be replaced", SW },
 	[NOTIFY_NOCOMM]   = { "NOCOMM",   "UPS %s is unavailable", SW },
 	[NOTIFY_NOPARENT] = { "NOPARENT", "upsmon parent process died - shutdown impossible", SW },
-	/* 2.8.0 sends CAL to syslog only */
-	[NOTIFY_CAL]      = { "CAL",      "UPS %s: calibration in progress", NOTIFY_SYSLOG },
+	/* 2.8.0 sent CAL to syslog only; 2.8.1+ (which also says NOTCAL) walls it too */
+	[NOTIFY_CAL]      = { "CAL",      "UPS %s: calibration in progress", SW },
 	[NOTIFY_NOTCAL]   = { "NOTCAL",   "UPS %s: calibration finished", SW },
 	[NOTIFY_OFF]      = { "OFF",      "UPS %s: administratively OFF or asleep", SW },
 	[NOTIFY_NOTOFF]   = { "NOTOFF",   "UPS %s: no longer administratively OFF or asleep", SW },
@@ -142,8 +142,8 @@ int notify_parse_flags(const char *s, int *flags, char *bad, size_t badlen)
 	return 0;
 }
 
-void notify_format(const struct notify_conf *nc, int type, const char *sys,
-	char *out, size_t outlen)
+void notify_format_arg(const struct notify_conf *nc, int type, const char *sys,
+	const char *arg, char *out, size_t outlen)
 {
 	const char *fmt = nc->msg[type] ? nc->msg[type] : notify_table[type].msg;
 	size_t o = 0;
@@ -153,10 +153,11 @@ void notify_format(const struct notify_conf *nc, int type, const char *sys,
 		return;
 	while (*fmt && o + 1 < outlen) {
 		if (fmt[0] == '%' && fmt[1] == 's') {
-			const char *v = used++ ? "" : (sys ? sys : "");
+			const char *v = used == 0 ? sys : used == 1 ? arg : NULL;
 
-			while (*v && o + 1 < outlen)
-				out[o++] = *v++;
+			used++;
+			for (v = v ? v : ""; *v && o + 1 < outlen; v++)
+				out[o++] = *v;
 			fmt += 2;
 		} else if (fmt[0] == '%' && fmt[1] == '%') {
 			out[o++] = '%';
@@ -166,6 +167,12 @@ void notify_format(const struct notify_conf *nc, int type, const char *sys,
 		}
 	}
 	out[o] = '\0';
+}
+
+void notify_format(const struct notify_conf *nc, int type, const char *sys,
+	char *out, size_t outlen)
+{
+	notify_format_arg(nc, type, sys, NULL, out, outlen);
 }
 
 static void notify_wall_now(const char *text)
@@ -184,20 +191,38 @@ static void notify_wall_now(const char *text)
 static void notify_child(const struct notify_conf *nc, int type, const char *sys,
 	const char *msg, int flags)
 {
-	char cmd[NOTIFY_MSGLEN + 1024];
+	char cmd[2 * NOTIFY_MSGLEN + 1024];
+	size_t o;
 
 	if (flags & NOTIFY_WALL)
 		notify_wall_now(msg);
 	if (!(flags & NOTIFY_EXEC) || !nc->cmd)
 		_exit(0);
-	/* as NUT: the message is quoted but not escaped */
-	snprintf(cmd, sizeof(cmd), "%s \"%s\"", nc->cmd, msg);
+	/*
+	 * NUT writes NOTIFYCMD "message" unescaped; the script sees the same
+	 * $1 here, but a message carrying UPS data (ALARM) cannot inject.
+	 */
+	o = (size_t)snprintf(cmd, sizeof(cmd), "%s \"", nc->cmd);
+	for (; *msg && o + 3 < sizeof(cmd); msg++) {
+		if (strchr("\"\\$`", *msg))
+			cmd[o++] = '\\';
+		cmd[o++] = *msg;
+	}
+	if (o + 2 > sizeof(cmd))
+		_exit(1);
+	cmd[o++] = '"';
+	cmd[o] = '\0';
 	setenv("UPSNAME", sys ? sys : "", 1);
 	setenv("NOTIFYTYPE", notify_table[type].name, 1);
 	spawn_exec_shell(cmd);
 }
 
 void notify_send(const struct notify_conf *nc, int type, const char *sys)
+{
+	notify_send_arg(nc, type, sys, NULL);
+}
+
+void notify_send_arg(const struct notify_conf *nc, int type, const char *sys, const char *arg)
 {
 	char msg[NOTIFY_MSGLEN];
 	int flags;
@@ -208,7 +233,7 @@ void notify_send(const struct notify_conf *nc, int type, const char *sys)
 	flags = nc->flags[type];
 	if (flags & NOTIFY_IGNORE)
 		return;
-	notify_format(nc, type, sys, msg, sizeof(msg));
+	notify_format_arg(nc, type, sys, arg, msg, sizeof(msg));
 	log_debug(2, "notify %s: %s", notify_table[type].name, msg);
 	if (flags & NOTIFY_SYSLOG)
 		log_notice("%s", msg);

@@ -12,7 +12,7 @@ enum notify_type {
 	NOTIFY_ONLINE, NOTIFY_ONBATT, NOTIFY_LOWBATT, NOTIFY_FSD,
 	NOTIFY_COMMOK, NOTIFY_COMMBAD, NOTIFY_SHUTDOWN, NOTIFY_REPLBATT,
 	NOTIFY_NOCOMM, NOTIFY_NOPARENT, NOTIFY_CAL,
-	/* 2.8.1+ names: accepted in upsmon.conf, never raised in 2.8.0 mode */
+	/* NUT 2.8.1+ types (SUSPEND_* are accepted in upsmon.conf, never raised) */
 	NOTIFY_NOTCAL, NOTIFY_OFF, NOTIFY_NOTOFF, NOTIFY_BYPASS, NOTIFY_NOTBYPASS,
 	NOTIFY_ECO, NOTIFY_NOTECO, NOTIFY_ALARM, NOTIFY_NOTALARM,
 	NOTIFY_OVER, NOTIFY_NOTOVER, NOTIFY_TRIM, NOTIFY_NOTTRIM,
@@ -48,13 +48,23 @@ int notify_parse_flags(const char *s, int *flags, char *bad, size_t badlen);
 
 /*
  * Format the message of type for UPS sys (NULL: no UPS) into out: the
- * first %s becomes sys, %% a single %, anything else is kept literally
- * (a user format can never read stray arguments).
+ * first %s becomes sys, the second arg (ALARM: ups.alarm, OTHER: the
+ * unknown status words; NULL = ""), %% a single %, anything else is kept
+ * literally (a user format can never read stray arguments).
  */
+void notify_format_arg(const struct notify_conf *nc, int type, const char *sys,
+	const char *arg, char *out, size_t outlen);
+/* notify_format_arg without a second argument */
 void notify_format(const struct notify_conf *nc, int type, const char *sys,
 	char *out, size_t outlen);
 
-/* Deliver: syslog here, wall/NOTIFYCMD in a child that is not waited for. */
+/*
+ * Deliver: syslog here, wall/NOTIFYCMD in a child that is not waited for.
+ * NOTIFYCMD runs as /bin/sh -c 'NOTIFYCMD "message"' (the message escaped
+ * for the shell) with UPSNAME (sys, or "") and NOTIFYTYPE in its
+ * environment.
+ */
+void notify_send_arg(const struct notify_conf *nc, int type, const char *sys, const char *arg);
 void notify_send(const struct notify_conf *nc, int type, const char *sys);
 
 /* Broadcast text with wall(1) from a child (always, flags aside). */

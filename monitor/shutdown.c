@@ -55,6 +55,15 @@ void shutdown_recalc(struct upsmon *m)
 	}
 }
 
+static void shutdown_exit(struct ev_loop *loop, long id, void *arg)
+{
+	struct upsmon *m = arg;
+
+	(void)id;
+	m->sd_timer = 0;
+	ev_stop(loop);
+}
+
 static void shutdown_final(struct ev_loop *loop, long id, void *arg)
 {
 	struct upsmon *m = arg;
@@ -70,16 +79,30 @@ static void shutdown_final(struct ev_loop *loop, long id, void *arg)
 			log_warnx("Not root, shutdown may fail");
 		shutdown_execute(&m->conf);
 	}
-	/* exit without LOGOUT: closing the socket is how a secondary logs out */
-	m->logout_on_exit = 0;
-	ev_stop(loop);
+	/* the connections close when this process ends: that is how a secondary logs out */
+	m->sd_state = SD_DONE;
+	if (m->conf.shutdownexit == 0) {
+		ev_stop(loop);
+		return;
+	}
+	/* SHUTDOWNEXIT no/N: stay logged in (the primary keeps waiting) */
+	if (m->conf.shutdownexit < 0) {
+		log_warnx("Configured to not exit upsmon after initiating shutdown");
+		return;
+	}
+	log_warnx("Configured to only exit upsmon SHUTDOWNEXIT=%ld sec after initiating shutdown",
+		m->conf.shutdownexit);
+	m->sd_timer = ev_timer(loop, (uint64_t)m->conf.shutdownexit * 1000, shutdown_exit, m);
+	if (m->sd_timer < 0)
+		ev_stop(loop);
 }
 
 static void shutdown_begin(struct upsmon *m)
 {
 	m->sd_state = SD_FINAL;
 	log_error("Executing automatic power-fail shutdown");
-	notify_wall("Executing automatic power-fail shutdown\n");
+	log_debug(1, "waiting FINALDELAY (%ld s) before the shutdown command", m->conf.finaldelay);
+	notify_wall("Executing automatic power-fail shutdown");
 	mon_notify(m, NOTIFY_SHUTDOWN, NULL);
 	m->sd_timer = ev_timer(m->loop, (uint64_t)m->conf.finaldelay * 1000, shutdown_final, m);
 	if (m->sd_timer < 0)
@@ -102,6 +125,10 @@ static void shutdown_sync_step(struct ev_loop *loop, long id, void *arg)
 	if (maxlogins <= 1) {
 		shutdown_begin(m);
 		return;
+	}
+	if (!m->sd_hostsync_told) {
+		m->sd_hostsync_told = 1;
+		mon_notify(m, NOTIFY_SHUTDOWN_HOSTSYNC, NULL);
 	}
 	if (mon_now() - m->sd_start > (int64_t)m->conf.hostsync * 1000) {
 		log_info("Host sync timer expired, forcing shutdown");

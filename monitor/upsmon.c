@@ -36,8 +36,8 @@ struct upsmon_opts {
 	char pidfile[PATH_MAX];
 };
 
-static void upsmon_help(const char *prog) __attribute__((noreturn));
-static void upsmon_help(const char *prog)
+static void upsmon_help(const char *prog, int code) __attribute__((noreturn));
+static void upsmon_help(const char *prog, int code)
 {
 	printf("Monitors UPS servers and may initiate shutdown if necessary.\n\n");
 	printf("usage: %s [OPTIONS]\n\n", prog);
@@ -59,7 +59,7 @@ static void upsmon_help(const char *prog)
 	printf("  -4\t\tIPv4 only\n");
 	printf("  -6\t\tIPv6 only\n");
 	printf("  -V\t\tdisplay the version and exit\n");
-	exit(EXIT_SUCCESS);
+	exit(code);
 }
 
 /* "fsd", "stop", "reload", or any prefix of them */
@@ -89,12 +89,14 @@ static void upsmon_options(struct upsmon_opts *o, int argc, char **argv)
 	while ((ch = getopt(argc, argv, "+DFBhc:P:f:pu:VK46n")) != -1) {
 		switch (ch) {
 		case 'c':
-			if ((o->cmd_sig = upsmon_cmd_signal(optarg)) == 0)
-				upsmon_help(argv[0]);
+			if ((o->cmd_sig = upsmon_cmd_signal(optarg)) == 0) {
+				fprintf(stderr, "Invalid command: %s (use fsd, stop or reload)\n", optarg);
+				exit(EXIT_FAILURE);
+			}
 			break;
 		case 'P':
 			if (parse_long(optarg, 1, INT_MAX, &v) < 0)
-				upsmon_help(argv[0]);
+				fatalx("Invalid PID: %s", optarg);
 			o->pid = (pid_t)v;
 			break;
 		case 'D': o->debug++; break;
@@ -105,11 +107,14 @@ static void upsmon_options(struct upsmon_opts *o, int argc, char **argv)
 		case 'n': o->check_conf = 1; break;
 		case 'p': o->nopipe = 1; break;
 		case 'u': o->user = optarg; break;
-		case 'V': exit(EXIT_SUCCESS);
+		case 'V':
+			printf("Network UPS Tools upsmon %s\n", NUT_VERSION);
+			exit(EXIT_SUCCESS);
 		case '4': case '6':
 			/* the client library resolves both families; accepted for compatibility */
 			break;
-		default: upsmon_help(argv[0]);
+		case 'h': upsmon_help(argv[0], EXIT_SUCCESS);
+		default: upsmon_help(argv[0], EXIT_FAILURE);
 		}
 	}
 	if (o->foreground < 0)
@@ -151,41 +156,58 @@ static const char *upsmon_user(const struct upsmon_opts *o, const struct mon_con
 	return c->run_as_user ? c->run_as_user : RUN_AS_USER;
 }
 
-/* -n: everything conf_load finds plus the startup checks, all reported */
-static int upsmon_check_conf(const struct upsmon_opts *o)
+/* -n: the cross-directive checks, as "file: message" (an error counts) */
+static unsigned upsmon_check_more(const struct upsmon_opts *o, const struct mon_conf *c)
 {
-	struct mon_conf c;
-	unsigned errors;
+	unsigned errors = 0;
 	uid_t uid;
 	gid_t gid;
 	size_t i;
 	int exec = 0;
 
-	conf_load(&c, o->conffile, CONF_STRICT);
-	errors = c.nerrors;
-	if (conf_total_pv(&c) < c.minsupplies) {
+	if (conf_total_pv(c) < c->minsupplies) {
 		log_error("%s: insufficient power configured: sum of power values %ld < MINSUPPLIES %ld",
-			o->conffile, conf_total_pv(&c), c.minsupplies);
+			o->conffile, conf_total_pv(c), c->minsupplies);
 		errors++;
 	}
-	if (!o->nopipe && priv_lookup(upsmon_user(o, &c), &uid, &gid) < 0) {
-		log_error("%s: RUN_AS_USER %s: no such user", o->conffile, upsmon_user(o, &c));
+	if (!o->nopipe && priv_lookup(upsmon_user(o, c), &uid, &gid) < 0) {
+		log_error("%s: RUN_AS_USER %s: no such user", o->conffile, upsmon_user(o, c));
 		errors++;
 	}
-	if (c.nmon == 0)
-		log_warnx("%s: no MONITOR line: nothing to watch", o->conffile);
-	if (!c.shutdowncmd)
-		log_warnx("%s: no SHUTDOWNCMD: upsmon cannot shut this host down", o->conffile);
+	if (c->nmon == 0)
+		log_warnx("%s: warning: no MONITOR line: nothing to watch", o->conffile);
+	if (!c->shutdowncmd)
+		log_warnx("%s: warning: no SHUTDOWNCMD: upsmon cannot shut this host down",
+			o->conffile);
 	for (i = 0; i < NOTIFY_NTYPES; i++)
-		exec |= c.notify.flags[i] & NOTIFY_EXEC;
-	if (exec && !c.notify.cmd)
-		log_warnx("%s: NOTIFYFLAG has EXEC but NOTIFYCMD is not set", o->conffile);
-	printf("%s: %u error(s), %u warning(s)\n", o->conffile, errors, c.nwarnings);
+		exec |= c->notify.flags[i] & NOTIFY_EXEC;
+	if (exec && !c->notify.cmd)
+		log_warnx("%s: warning: NOTIFYFLAG has EXEC but NOTIFYCMD is not set", o->conffile);
+	if (c->deadtime < c->pollfreq || c->deadtime < c->pollfreqalert)
+		log_warnx("%s: warning: DEADTIME (%ld) is shorter than POLLFREQ/POLLFREQALERT: "
+			"one slow poll makes a UPS on battery count as dead", o->conffile, c->deadtime);
+	return errors;
+}
+
+/* -n: every problem conf_load finds plus the startup checks, all reported */
+static int upsmon_check_conf(const struct upsmon_opts *o)
+{
+	struct mon_conf c;
+	unsigned errors;
+
+	conf_load(&c, o->conffile, CONF_STRICT);
+	errors = c.nerrors + upsmon_check_more(o, &c);
+	if (errors)
+		printf("%u problem(s) found in %s\n", errors, o->conffile);
+	else
+		printf("Configuration OK: %s: %zu UPS, power value %ld, MINSUPPLIES %ld\n",
+			o->conffile, c.nmon, conf_total_pv(&c), c.minsupplies);
 	conf_free(&c);
 	return errors ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static void upsmon_startup_checks(const struct mon_conf *c)
+/* 0, or -1 when upsmon must not start */
+static int upsmon_startup_checks(const struct mon_conf *c)
 {
 	size_t i;
 
@@ -196,7 +218,7 @@ static void upsmon_startup_checks(const struct mon_conf *c)
 		printf("Sum of power values........: %ld\n", conf_total_pv(c));
 		printf("Minimum value (MINSUPPLIES): %ld\n", c->minsupplies);
 		printf("\nEdit your upsmon.conf and change the values.\n");
-		exit(EXIT_FAILURE);
+		return -1;
 	}
 	for (i = 0; i < c->nmon; i++) {
 		const struct conf_monitor *m = &c->mon[i];
@@ -209,6 +231,7 @@ static void upsmon_startup_checks(const struct mon_conf *c)
 	}
 	if (c->powerdownflag)
 		log_info("Using power down flag file %s", c->powerdownflag);
+	return 0;
 }
 
 static int upsmon_run_child(const struct upsmon_opts *o, struct mon_conf *c, int pipefd)
@@ -253,10 +276,12 @@ int main(int argc, char **argv)
 	struct mon_conf c;
 	int rc, pipefd = -1;
 
-	printf("Network UPS Tools upsmon %s\n", NUT_VERSION);
-	fflush(stdout);
 	log_init("upsmon", LOG_TO_STDERR);
 	upsmon_options(&o, argc, argv);
+	if (!o.check_conf) {
+		printf("Network UPS Tools upsmon %s\n", NUT_VERSION);
+		fflush(stdout);
+	}
 	log_set_debug(o.debug);
 	if (o.cmd_sig)
 		return upsmon_send_cmd(&o);
@@ -269,9 +294,15 @@ int main(int argc, char **argv)
 		fatalx("%s: unusable configuration (upsmon -n lists every problem)", o.conffile);
 	if (c.debug_min > o.debug)
 		log_set_debug((int)c.debug_min);
-	if (o.check_flag)
-		return shutdown_pdflag_check(&c);
-	upsmon_startup_checks(&c);
+	if (o.check_flag) {
+		rc = shutdown_pdflag_check(&c);
+		conf_free(&c);
+		return rc;
+	}
+	if (upsmon_startup_checks(&c) < 0) {
+		conf_free(&c);
+		return EXIT_FAILURE;
+	}
 	shutdown_pdflag_clear(&c);
 	if (!o.foreground) {
 		daemonize();
