@@ -1,8 +1,13 @@
 /*
- * client: upssched's side of the timer daemon socket. Connects to PIPEFN;
- * when nobody listens, takes LOCKFN (O_CREAT|O_EXCL) and starts the daemon,
- * or, when another invocation holds the lock, waits for it and retries, so
- * two concurrent calls never start two daemons nor lose a request.
+ * client: upssched's side of the timer daemon socket (PIPEFN).
+ *
+ * A request goes to the daemon listening on PIPEFN. When nobody listens
+ * (no socket file, or connection refused), the client takes flock(LOCKFN),
+ * looks again (another call may have started the daemon meanwhile) and
+ * only then starts the daemon itself, still under the lock; so concurrent
+ * calls start one daemon between them. A request counts as delivered only
+ * on the daemon's "OK"; a reset or silent connection (a daemon on its way
+ * out) is retried from the start, up to CLIENT_TRIES times.
  */
 #ifndef CLIENT_H
 #define CLIENT_H
@@ -10,16 +15,21 @@
 struct schedconf;
 
 #define CLIENT_TRIES 30
-#define CLIENT_RETRY_MS 250
-#define CLIENT_REPLY_MS 5000
-#define CLIENT_STALE_LOCK_S 10
+#define CLIENT_RETRY_MS 100
+#define CLIENT_IO_MS 5000       /* connect, write and reply, each */
+#define CLIENT_LOCK_MS 10000
+
+enum client_result {
+	CLIENT_OK = 0,          /* the daemon answered OK */
+	CLIENT_NO_DAEMON = 1,   /* start_daemon 0 and no daemon runs */
+	CLIENT_FAILED = -1      /* refused (ERR) or undeliverable; logged */
+};
 
 /*
- * Send verb (START, START-SHARED, CANCEL) with its words. need_daemon 0:
- * nothing to do when no daemon runs (CANCEL without a command).
- * Returns 0 on OK, -1 after CLIENT_TRIES failed attempts or an ERR reply.
+ * Deliver one request line (with its LF) to the daemon. start_daemon 0:
+ * when no daemon runs, return CLIENT_NO_DAEMON instead of starting one
+ * (a CANCEL then knows there is no timer).
  */
-int client_send(const struct schedconf *sc, const char *verb, const char *name,
-	const char *arg, const char *ntype, const char *ups, int need_daemon);
+enum client_result client_send(const struct schedconf *sc, const char *line, int start_daemon);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * schedconf: upssched.conf reader (see schedconf.h).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,166 +9,277 @@
 #include <string.h>
 #include <strings.h>
 
-#include "log.h"
 #include "pconf.h"
 #include "schedconf.h"
 #include "util.h"
 
-struct schedconf_walk {
-	struct schedconf *sc;
-	schedconf_at_cb cb;
-	void *arg;
-	const char *file;
-	unsigned line;
-};
+/* longest START-TIMER delay: a year is far beyond any sane outage */
+#define SCHEDCONF_SECS_MAX (366L * 86400L)
 
 static const struct {
 	const char *word;
 	enum sched_cmd cmd;
+	int minargs, maxargs;   /* words after the command */
 } schedconf_cmds[] = {
-	{ "START-TIMER", SCHED_START },
-	{ "START-TIMER-SHARED", SCHED_START_SHARED },
-	{ "CANCEL-TIMER", SCHED_CANCEL },
-	{ "EXECUTE", SCHED_EXECUTE },
+	{ "START-TIMER", SCHED_START, 2, 2 },
+	{ "CANCEL-TIMER", SCHED_CANCEL, 1, 2 },
+	{ "EXECUTE", SCHED_EXECUTE, 1, 1 },
 };
 
-static void schedconf_report(struct schedconf_walk *w, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void schedconf_report(struct schedconf_walk *w, int error, const char *fmt, ...)
+#define SCHEDCONF_NCMDS (sizeof(schedconf_cmds) / sizeof(schedconf_cmds[0]))
+
+typedef void (*schedconf_handler)(struct schedconf *sc, unsigned line, int argc, char **argv);
+
+static void schedconf_cmdscript(struct schedconf *sc, unsigned line, int argc, char **argv);
+static void schedconf_pipefn(struct schedconf *sc, unsigned line, int argc, char **argv);
+static void schedconf_lockfn(struct schedconf *sc, unsigned line, int argc, char **argv);
+static void schedconf_debug_min(struct schedconf *sc, unsigned line, int argc, char **argv);
+static void schedconf_at(struct schedconf *sc, unsigned line, int argc, char **argv);
+
+static const struct {
+	const char *word;
+	int nocase;
+	schedconf_handler fn;
+} schedconf_directives[] = {
+	{ "CMDSCRIPT", 0, schedconf_cmdscript },
+	{ "PIPEFN", 0, schedconf_pipefn },
+	{ "LOCKFN", 0, schedconf_lockfn },
+	{ "DEBUG_MIN", 1, schedconf_debug_min },
+	{ "AT", 0, schedconf_at },
+};
+
+void schedconf_report(struct schedconf *sc, int error, unsigned line, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[768], full[1024];
+	struct sched_msg *m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (error) {
-		log_error("%s:%u: %s", w->file, w->line, msg);
-		w->sc->nerrors++;
-	} else {
-		log_warnx("%s:%u: %s", w->file, w->line, msg);
-		w->sc->nwarnings++;
-	}
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%u: %s%s", sc->path, line,
+			error ? "" : "warning: ", msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s%s", sc->path, error ? "" : "warning: ", msg);
+	sc->msgs = xrealloc(sc->msgs, (sc->nmsgs + 1) * sizeof(*sc->msgs));
+	m = &sc->msgs[sc->nmsgs++];
+	m->error = error;
+	m->line = line;
+	m->text = xstrdup(full);
+	if (error)
+		sc->nerrors++;
+	else
+		sc->nwarnings++;
 }
 
-static int schedconf_set(char **field, int argc, char **argv)
+/* CMDSCRIPT/PIPEFN/LOCKFN <value>: the last one wins, as in NUT */
+static int schedconf_set(struct schedconf *sc, unsigned line, int argc, char **argv,
+	char **field, unsigned *field_line)
 {
-	if (argc < 2)
+	if (argc < 2 || argv[1][0] == '\0') {
+		schedconf_report(sc, 1, line, "%s needs a value", argv[0]);
 		return -1;
+	}
+	if (argc > 2)
+		schedconf_report(sc, 0, line, "%s: extra words after '%s' ignored (quote a value "
+			"with spaces)", argv[0], argv[1]);
+	if (*field)
+		schedconf_report(sc, 0, line, "%s set again (line %u): this value wins",
+			argv[0], *field_line);
 	free(*field);
 	*field = xstrdup(argv[1]);
+	*field_line = line;
 	return 0;
 }
 
-static int schedconf_cmd(const char *word, enum sched_cmd *cmd)
+static void schedconf_cmdscript(struct schedconf *sc, unsigned line, int argc, char **argv)
+{
+	schedconf_set(sc, line, argc, argv, &sc->cmdscript, &sc->cmdscript_line);
+}
+
+static void schedconf_pipefn(struct schedconf *sc, unsigned line, int argc, char **argv)
+{
+	if (argc >= 2 && strlen(argv[1]) > SCHEDCONF_PIPEFN_MAX) {
+		schedconf_report(sc, 1, line, "PIPEFN %s: longer than a Unix socket path can be "
+			"(%d characters)", argv[1], SCHEDCONF_PIPEFN_MAX);
+		return;
+	}
+	schedconf_set(sc, line, argc, argv, &sc->pipefn, &sc->pipefn_line);
+}
+
+static void schedconf_lockfn(struct schedconf *sc, unsigned line, int argc, char **argv)
+{
+	schedconf_set(sc, line, argc, argv, &sc->lockfn, &sc->lockfn_line);
+}
+
+static void schedconf_debug_min(struct schedconf *sc, unsigned line, int argc, char **argv)
+{
+	long level;
+
+	if (argc < 2 || parse_long(argv[1], 0, INT_MAX, &level) < 0)
+		schedconf_report(sc, 1, line, "DEBUG_MIN: '%s' is not a debug level",
+			argc < 2 ? "" : argv[1]);
+}
+
+static int schedconf_find_cmd(const char *word)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(schedconf_cmds) / sizeof(schedconf_cmds[0]); i++) {
-		if (strcmp(word, schedconf_cmds[i].word) == 0) {
-			*cmd = schedconf_cmds[i].cmd;
-			return 0;
-		}
+	for (i = 0; i < SCHEDCONF_NCMDS; i++) {
+		if (strcmp(word, schedconf_cmds[i].word) == 0)
+			return (int)i;
 	}
 	return -1;
 }
 
-/* build and validate one AT line; 0 if usable */
-static int schedconf_at(struct schedconf_walk *w, int argc, char **argv, struct sched_at *at)
+const char *schedconf_cmd_name(enum sched_cmd cmd)
 {
-	memset(at, 0, sizeof(*at));
-	at->ntype = argv[1];
-	at->ups = argv[2];
-	at->name = argv[4];
-	at->arg = argc > 5 ? argv[5] : NULL;
-	at->file = w->file;
-	at->line = w->line;
-	if (schedconf_cmd(argv[3], &at->cmd) < 0) {
-		schedconf_report(w, 1, "Invalid command: %s", argv[3]);
-		return -1;
+	size_t i;
+
+	for (i = 0; i < SCHEDCONF_NCMDS; i++) {
+		if (schedconf_cmds[i].cmd == cmd)
+			return schedconf_cmds[i].word;
 	}
-	if (at->name[0] == '\0') {
-		schedconf_report(w, 1, "%s: empty argument", argv[3]);
-		return -1;
-	}
-	if (at->cmd == SCHED_START || at->cmd == SCHED_START_SHARED) {
-		if (!at->arg || parse_long(at->arg, 0, INT_MAX / 1000, &at->secs) < 0) {
-			schedconf_report(w, 1, "%s %s: invalid seconds '%s'", argv[3], at->name,
-				at->arg ? at->arg : "");
-			return -1;
+	return "?";
+}
+
+/* the word reaches CMDSCRIPT through the shell, unquoted, as in NUT */
+static void schedconf_check_word(struct schedconf *sc, unsigned line, const char *what,
+	const char *word)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+:@,/";
+	const char *p;
+
+	for (p = word; *p; p++) {
+		if (!strchr(safe, *p)) {
+			schedconf_report(sc, 0, line, "%s '%s' is passed to CMDSCRIPT through the "
+				"shell unquoted: use letters, digits and . _ - only", what, word);
+			return;
 		}
 	}
-	if (at->cmd == SCHED_CANCEL && at->arg && at->arg[0] == '\0')
-		at->arg = NULL;
-	if (argc > 6 || (argc > 5 && at->cmd == SCHED_EXECUTE))
-		schedconf_report(w, w->sc->strict, "AT: extra words ignored");
+}
+
+/* validate the words after the command; 0 if the rule is usable */
+static int schedconf_at_args(struct schedconf *sc, unsigned line, int c, int argc, char **argv,
+	struct sched_rule *r)
+{
+	int nargs = argc - 4;
+
+	if (nargs < schedconf_cmds[c].minargs) {
+		schedconf_report(sc, 1, line, "AT ... %s: missing %s", argv[3],
+			r->cmd == SCHED_START && nargs == 1 ? "seconds" : "argument");
+		return -1;
+	}
+	if (nargs > schedconf_cmds[c].maxargs)
+		schedconf_report(sc, 0, line, "AT ... %s: extra words after '%s' ignored", argv[3],
+			argv[4 + schedconf_cmds[c].maxargs - 1]);
+	if (argv[4][0] == '\0') {
+		schedconf_report(sc, 1, line, "AT ... %s: empty argument", argv[3]);
+		return -1;
+	}
+	if (r->cmd == SCHED_START &&
+	    parse_long(argv[5], 0, SCHEDCONF_SECS_MAX, &r->secs) < 0) {
+		schedconf_report(sc, 1, line, "START-TIMER %s: '%s' is not a number of seconds "
+			"(0 to %ld)", argv[4], argv[5], SCHEDCONF_SECS_MAX);
+		return -1;
+	}
+	schedconf_check_word(sc, line, r->cmd == SCHED_EXECUTE ? "word" : "timer name", argv[4]);
+	if (r->cmd == SCHED_CANCEL && nargs >= 2 && argv[5][0] != '\0') {
+		schedconf_check_word(sc, line, "word", argv[5]);
+		r->arg = argv[5];
+	}
 	return 0;
+}
+
+static void schedconf_at(struct schedconf *sc, unsigned line, int argc, char **argv)
+{
+	struct sched_rule r, *dst;
+	int c;
+
+	if (argc < 5) {
+		schedconf_report(sc, 1, line, "AT needs 5 words or more: "
+			"AT <notifytype> <upsname|*> <command> <argument> [<argument>]");
+		return;
+	}
+	if (!sc->cmdscript || !sc->pipefn || !sc->lockfn) {
+		schedconf_report(sc, 1, line, "%s must be set before any ATs in the config file!",
+			!sc->cmdscript ? "CMDSCRIPT" : !sc->pipefn ? "PIPEFN" : "LOCKFN");
+		return;
+	}
+	c = schedconf_find_cmd(argv[3]);
+	if (c < 0) {
+		schedconf_report(sc, 1, line, "Invalid command: %s (START-TIMER, CANCEL-TIMER or "
+			"EXECUTE)", argv[3]);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.cmd = schedconf_cmds[c].cmd;
+	r.line = line;
+	if (schedconf_at_args(sc, line, c, argc, argv, &r) < 0)
+		return;
+	sc->rules = xrealloc(sc->rules, (sc->nrules + 1) * sizeof(*sc->rules));
+	dst = &sc->rules[sc->nrules++];
+	*dst = r;
+	dst->ntype = xstrdup(argv[1]);
+	dst->ups = xstrdup(argv[2]);
+	dst->name = xstrdup(argv[4]);
+	dst->arg = r.arg ? xstrdup(r.arg) : NULL;
 }
 
 static int schedconf_line(void *arg, const char *file, unsigned line, int argc, char **argv)
 {
-	struct schedconf_walk *w = arg;
-	struct schedconf *sc = w->sc;
-	struct sched_at at;
+	struct schedconf *sc = arg;
+	size_t i;
 
-	w->file = file;
-	w->line = line;
-	if (strcmp(argv[0], "CMDSCRIPT") == 0 && schedconf_set(&sc->cmdscript, argc, argv) == 0)
-		return 0;
-	if (strcmp(argv[0], "PIPEFN") == 0 && schedconf_set(&sc->pipefn, argc, argv) == 0)
-		return 0;
-	if (strcmp(argv[0], "LOCKFN") == 0 && schedconf_set(&sc->lockfn, argc, argv) == 0)
-		return 0;
-	if (strcasecmp(argv[0], "DEBUG_MIN") == 0 && argc >= 2)
-		return 0;
-	if (strcmp(argv[0], "AT") != 0 || argc < 5) {
-		schedconf_report(w, sc->strict, "invalid directive%s%s",
-			argc > 0 ? " " : "", argc > 0 ? argv[0] : "");
-		return 0;
+	(void)file;
+	for (i = 0; i < sizeof(schedconf_directives) / sizeof(schedconf_directives[0]); i++) {
+		const char *w = schedconf_directives[i].word;
+
+		if (schedconf_directives[i].nocase ? strcasecmp(argv[0], w) == 0 :
+		    strcmp(argv[0], w) == 0) {
+			schedconf_directives[i].fn(sc, line, argc, argv);
+			return 0;
+		}
 	}
-	if (!sc->cmdscript || !sc->pipefn || !sc->lockfn) {
-		schedconf_report(w, 1, "%s must be set before any ATs in the config file!",
-			!sc->cmdscript ? "CMDSCRIPT" : !sc->pipefn ? "PIPEFN" : "LOCKFN");
-		return sc->strict ? 0 : SCHEDCONF_STOP;
-	}
-	if (schedconf_at(w, argc, argv, &at) < 0)
-		return 0;
-	return w->cb ? w->cb(w->arg, sc, &at) : 0;
+	schedconf_report(sc, 1, line, "invalid directive %s", argv[0]);
+	return 0;
 }
 
 static void schedconf_parse_error(void *arg, const char *file, unsigned line, const char *msg)
 {
-	struct schedconf_walk *w = arg;
-
-	w->file = file;
-	w->line = line;
-	schedconf_report(w, 1, "parse error: %s", msg);
+	(void)file;
+	schedconf_report(arg, 1, line, "parse error: %s", msg);
 }
 
-int schedconf_walk(struct schedconf *sc, const char *path, int strict,
-	schedconf_at_cb cb, void *arg)
+int schedconf_load(struct schedconf *sc, const char *path)
 {
-	struct schedconf_walk w;
-	int rc;
-
 	memset(sc, 0, sizeof(*sc));
 	sc->path = xstrdup(path);
-	sc->strict = strict;
-	memset(&w, 0, sizeof(w));
-	w.sc = sc;
-	w.cb = cb;
-	w.arg = arg;
-	w.file = path;
-	rc = pconf_file(path, schedconf_line, schedconf_parse_error, &w);
-	if (rc < 0) {
-		log_warn("Can't open %s", path);
-		sc->nerrors++;
+	if (pconf_file(path, schedconf_line, schedconf_parse_error, sc) < 0) {
+		schedconf_report(sc, 1, 0, "can't open: %s", strerror(errno));
+		return -1;
 	}
-	return rc;
+	if (sc->nrules == 0 && sc->nerrors == 0)
+		schedconf_report(sc, 0, 0, "no AT lines: upssched does nothing");
+	return 0;
 }
 
 void schedconf_free(struct schedconf *sc)
 {
+	size_t i;
+
+	for (i = 0; i < sc->nrules; i++) {
+		free(sc->rules[i].ntype);
+		free(sc->rules[i].ups);
+		free(sc->rules[i].name);
+		free(sc->rules[i].arg);
+	}
+	for (i = 0; i < sc->nmsgs; i++)
+		free(sc->msgs[i].text);
+	free(sc->rules);
+	free(sc->msgs);
 	free(sc->path);
 	free(sc->cmdscript);
 	free(sc->pipefn);
@@ -175,9 +287,9 @@ void schedconf_free(struct schedconf *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-int schedconf_match(const struct sched_at *at, const char *upsname, const char *ntype)
+int schedconf_match(const struct sched_rule *r, const char *upsname, const char *ntype)
 {
-	if (strcmp(at->ups, "*") != 0 && strcmp(at->ups, upsname) != 0)
+	if (strcmp(r->ups, "*") != 0 && strcmp(r->ups, upsname) != 0)
 		return 0;
-	return strcasecmp(at->ntype, ntype) == 0;
+	return strcasecmp(r->ntype, ntype) == 0;
 }

@@ -1,47 +1,67 @@
 /*
- * schedconf: upssched.conf. CMDSCRIPT, PIPEFN and LOCKFN must come before
- * the first AT; AT lines are handed to a callback in file order while the
- * file is read (as NUT: every matching line fires, in order).
+ * schedconf: upssched.conf read into a list of AT rules plus CMDSCRIPT,
+ * PIPEFN and LOCKFN. Every problem is kept as a "file:line: message" with
+ * its severity (error or warning); the caller logs or prints them.
+ *
+ * Grammar (NUT 2.8.0): CMDSCRIPT, PIPEFN and LOCKFN must come before the
+ * first AT; AT <notifytype> <upsname|*> <command> <arg> [<arg>] with the
+ * commands START-TIMER <name> <secs>, CANCEL-TIMER <name> [<word>] and
+ * EXECUTE <word>. Keywords are case-sensitive; DEBUG_MIN is accepted.
+ * A rule with an error is dropped; the others stay usable.
  */
 #ifndef SCHEDCONF_H
 #define SCHEDCONF_H
 
-enum sched_cmd { SCHED_START, SCHED_START_SHARED, SCHED_CANCEL, SCHED_EXECUTE };
+#include <stddef.h>
 
-struct sched_at {
-	const char *ntype;      /* notify type, matched case-insensitively */
-	const char *ups;        /* UPSNAME exactly, or "*" */
+enum sched_cmd { SCHED_START, SCHED_CANCEL, SCHED_EXECUTE };
+
+struct sched_rule {
+	char *ntype;        /* notify type as written; matched case-insensitively */
+	char *ups;          /* UPSNAME, matched exactly, or "*" */
 	enum sched_cmd cmd;
-	const char *name;       /* timer name, or the EXECUTE word */
-	const char *arg;        /* START: seconds; CANCEL: command or NULL */
-	long secs;              /* START: parsed seconds */
-	const char *file;
+	char *name;         /* timer name, or the EXECUTE word */
+	char *arg;          /* CANCEL-TIMER word, NULL if none */
+	long secs;          /* START-TIMER delay */
 	unsigned line;
 };
 
-struct schedconf {
-	char *path;
-	char *cmdscript, *pipefn, *lockfn;
-	unsigned nerrors, nwarnings;
-	int strict;             /* -n: unknown directives are errors, go on after fatal ones */
+struct sched_msg {
+	int error;          /* 1 error, 0 warning */
+	unsigned line;      /* 0 = about the whole file */
+	char *text;         /* "file:line: message", owned */
 };
 
-#define SCHEDCONF_STOP 1   /* walk stopped on a fatal configuration error */
+struct schedconf {
+	char *path;                             /* owned */
+	char *cmdscript, *pipefn, *lockfn;      /* owned; NULL = not set */
+	unsigned cmdscript_line, pipefn_line, lockfn_line;
+	struct sched_rule *rules;               /* owned, file order */
+	size_t nrules;
+	struct sched_msg *msgs;                 /* owned, in the order found */
+	size_t nmsgs;
+	unsigned nerrors, nwarnings;
+};
 
-/* cb returns 0 to go on, a positive value to stop the walk (returned) */
-typedef int (*schedconf_at_cb)(void *arg, const struct schedconf *sc, const struct sched_at *at);
+/* longest PIPEFN a Unix socket address can hold */
+#define SCHEDCONF_PIPEFN_MAX 107
 
 /*
- * Read path, calling cb for every valid AT line. Returns 0, -1 when the
- * file is unreadable, SCHEDCONF_STOP when (outside strict mode) an AT came
- * before CMDSCRIPT/PIPEFN/LOCKFN, or the callback's stop value. Problems
- * are logged as "file:line: message".
+ * Read path into sc (always initialised; free it with schedconf_free).
+ * Returns 0 when the file was read (look at nerrors), -1 when it could
+ * not be opened (recorded as an error too).
  */
-int schedconf_walk(struct schedconf *sc, const char *path, int strict,
-	schedconf_at_cb cb, void *arg);
+int schedconf_load(struct schedconf *sc, const char *path);
 void schedconf_free(struct schedconf *sc);
 
-/* does at apply to this event? */
-int schedconf_match(const struct sched_at *at, const char *upsname, const char *ntype);
+/* record a problem; line 0 = the file as a whole */
+void schedconf_report(struct schedconf *sc, int error, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* does the rule apply to the event (UPSNAME, NOTIFYTYPE)? */
+int schedconf_match(const struct sched_rule *r, const char *upsname, const char *ntype);
+
+/* "START-TIMER", "CANCEL-TIMER", "EXECUTE" */
+const char *schedconf_cmd_name(enum sched_cmd cmd);
 
 #endif

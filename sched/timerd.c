@@ -3,29 +3,32 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../monitor/spawn.h"
 #include "ev.h"
 #include "log.h"
 #include "pconf.h"
 #include "schedconf.h"
+#include "schedlock.h"
 #include "sock.h"
-#include "../monitor/spawn.h"
 #include "timerd.h"
 #include "util.h"
 
-#define TIMERD_MAX_CONNS 32
+#define TIMERD_MAX_CONNS 64
 #define TIMERD_CONN_MS 10000
-#define TIMERD_READY_MS 5000
+#define TIMERD_BACKLOG 64
+#define TIMERD_LOCK_RETRY_MS 100
+#define TIMERD_TERM_LOCK_MS 2000
 
 struct timerd_timer {
-	char *name, *ntype, *ups;
+	char *name, *ntype, *ups, *msg;
 	long id;
 	struct timerd_timer *next;
 };
@@ -41,26 +44,36 @@ struct timerd {
 	const struct schedconf *sc;
 	struct ev_loop *loop;
 	int lfd;
-	struct timerd_timer *timers;
+	struct stat pipe_st;    /* PIPEFN as we bound it: only that file is ours to remove */
+	int pipe_known;
+	struct timerd_timer *timers;   /* start order */
 	long idle_timer;
+	uint64_t idle_ms;
 	int nconns;
 };
 
 static void timerd_idle_check(struct timerd *d);
 
 static void timerd_run_script(struct timerd *d, const char *word, const char *ntype,
-	const char *ups)
+	const char *ups, const char *msg)
 {
 	char cmd[2048];
 	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "%s %s", d->sc->cmdscript, word);
-	log_info("Executing command: %s", word);
+	if ((size_t)snprintf(cmd, sizeof(cmd), "%s %s", d->sc->cmdscript, word) >= sizeof(cmd)) {
+		log_error("CMDSCRIPT command for %s too long", word);
+		return;
+	}
+	log_info("Executing command: %s (UPS %s, %s)", word, ups, ntype);
 	pid = spawn_fork();
 	if (pid != 0)
-		return;
+		return;     /* not waited for: SIGCHLD reaps it, a slow script delays nothing */
 	setenv("UPSNAME", ups, 1);
 	setenv("NOTIFYTYPE", ntype, 1);
+	if (msg[0])
+		setenv("NOTIFYMSG", msg, 1);
+	else
+		unsetenv("NOTIFYMSG");
 	spawn_exec_shell(cmd);
 }
 
@@ -69,6 +82,7 @@ static void timerd_timer_free(struct timerd_timer *t)
 	free(t->name);
 	free(t->ntype);
 	free(t->ups);
+	free(t->msg);
 	free(t);
 }
 
@@ -84,40 +98,41 @@ static void timerd_fire(struct ev_loop *loop, long id, void *arg)
 		t = *pp;
 		*pp = t->next;
 		log_info("Event: %s", t->name);
-		timerd_run_script(d, t->name, t->ntype, t->ups);
+		timerd_run_script(d, t->name, t->ntype, t->ups, t->msg);
 		timerd_timer_free(t);
 		break;
 	}
 	timerd_idle_check(d);
 }
 
-static int timerd_start(struct timerd *d, int shared, char **argv)
+/* START name secs ntype ups msg */
+static int timerd_start(struct timerd *d, char **argv)
 {
 	struct timerd_timer *t, **pp;
 	long secs;
 
-	if (parse_long(argv[2], 0, 86400L * 365, &secs) < 0) {
+	if (parse_long(argv[2], 0, 366L * 86400L, &secs) < 0) {
 		log_error("bogus offset for timer %s: %s", argv[1], argv[2]);
 		return -1;
-	}
-	for (pp = &d->timers; *pp; pp = &(*pp)->next) {
-		if (shared && strcmp((*pp)->name, argv[1]) == 0)
-			return 0;
 	}
 	t = xcalloc(1, sizeof(*t));
 	t->name = xstrdup(argv[1]);
 	t->ntype = xstrdup(argv[3]);
 	t->ups = xstrdup(argv[4]);
+	t->msg = xstrdup(argv[5]);
 	t->id = ev_timer(d->loop, (uint64_t)secs * 1000, timerd_fire, d);
 	if (t->id < 0) {
 		timerd_timer_free(t);
 		return -1;
 	}
-	*pp = t;    /* append: list order = start order */
+	for (pp = &d->timers; *pp; pp = &(*pp)->next)
+		;
+	*pp = t;    /* duplicate names are independent timers, as in NUT */
 	log_info("New timer: %s (%ld seconds)", t->name, secs);
 	return 0;
 }
 
+/* CANCEL name word ntype ups msg */
 static void timerd_cancel(struct timerd *d, char **argv)
 {
 	struct timerd_timer **pp = &d->timers, *t;
@@ -137,26 +152,23 @@ static void timerd_cancel(struct timerd *d, char **argv)
 	}
 	if (!found && argv[2][0] != '\0') {
 		log_info("Cancel %s, event: %s", argv[1], argv[2]);
-		timerd_run_script(d, argv[2], argv[3], argv[4]);
+		timerd_run_script(d, argv[2], argv[3], argv[4], argv[5]);
 	}
 }
 
 static const char *timerd_request(struct timerd *d, int argc, char **argv)
 {
-	int rc = 0;
-
-	if (argc < 5)
+	if (strcmp(argv[0], "START") != 0 && strcmp(argv[0], "CANCEL") != 0)
+		return "ERR UNKNOWN-COMMAND\n";
+	if (argc != 6 || argv[1][0] == '\0')
 		return "ERR INVALID-ARGUMENT\n";
-	if (strcmp(argv[0], "START") == 0)
-		rc = timerd_start(d, 0, argv);
-	else if (strcmp(argv[0], "START-SHARED") == 0)
-		rc = timerd_start(d, 1, argv);
-	else if (strcmp(argv[0], "CANCEL") == 0)
+	if (argv[0][0] == 'S') {
+		if (timerd_start(d, argv) < 0)
+			return "ERR INVALID-ARGUMENT\n";
+	} else {
 		timerd_cancel(d, argv);
-	else
-		return "ERR UNKNOWN\n";
-	timerd_idle_check(d);
-	return rc < 0 ? "ERR INVALID-ARGUMENT\n" : "OK\n";
+	}
+	return "OK\n";
 }
 
 static void timerd_conn_close(struct timerd_conn *c)
@@ -170,6 +182,7 @@ static void timerd_conn_close(struct timerd_conn *c)
 	pconf_free(&c->pc);
 	free(c);
 	d->nconns--;
+	timerd_idle_check(d);
 }
 
 static void timerd_conn_timeout(struct ev_loop *loop, long id, void *arg)
@@ -185,7 +198,7 @@ static void timerd_conn_timeout(struct ev_loop *loop, long id, void *arg)
 static void timerd_conn_read(struct ev_loop *loop, int fd, int events, void *arg)
 {
 	struct timerd_conn *c = arg;
-	char buf[512];
+	char buf[1024];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	size_t off = 0, used;
 
@@ -199,81 +212,135 @@ static void timerd_conn_read(struct ev_loop *loop, int fd, int events, void *arg
 	}
 	while (off < (size_t)n) {
 		enum pconf_result r = pconf_feed(&c->pc, buf + off, (size_t)n - off, &used);
+		const char *reply = NULL;
 
 		off += used;
-		if (r == PCONF_LINE && c->pc.argc > 0) {
-			const char *reply = timerd_request(c->d, c->pc.argc, c->pc.argv);
-
-			sock_write_all(fd, reply, strlen(reply), 1000);
-		} else if (r == PCONF_ERROR) {
-			sock_write_all(fd, "ERR INVALID-ARGUMENT\n", 21, 1000);
-		} else if (used == 0) {
-			break;
+		if (r == PCONF_LINE && c->pc.argc > 0)
+			reply = timerd_request(c->d, c->pc.argc, c->pc.argv);
+		else if (r == PCONF_ERROR)
+			reply = "ERR INVALID-ARGUMENT\n";
+		if (reply && sock_write_all(fd, reply, strlen(reply), 1000) < 0) {
+			timerd_conn_close(c);
+			return;
 		}
 	}
+	timerd_idle_check(c->d);
 }
 
 static void timerd_accept(struct ev_loop *loop, int lfd, int events, void *arg)
 {
 	struct timerd *d = arg;
 	struct timerd_conn *c;
-	int fd = sock_accept(lfd);
+	int fd;
 
 	(void)events;
-	if (fd < 0)
-		return;
-	if (d->nconns >= TIMERD_MAX_CONNS) {
-		close(fd);
-		return;
+	while ((fd = sock_accept(lfd)) >= 0) {
+		if (d->nconns >= TIMERD_MAX_CONNS) {
+			close(fd);      /* the client sees EOF and tries again */
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		c->d = d;
+		pconf_init(&c->pc);
+		if (ev_add(loop, fd, EV_READ, timerd_conn_read, c) < 0) {
+			close(fd);
+			pconf_free(&c->pc);
+			free(c);
+			continue;
+		}
+		d->nconns++;
+		c->timeout = ev_timer(loop, TIMERD_CONN_MS, timerd_conn_timeout, c);
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->d = d;
-	pconf_init(&c->pc);
-	if (ev_add(loop, fd, EV_READ, timerd_conn_read, c) < 0) {
-		close(fd);
-		pconf_free(&c->pc);
-		free(c);
-		return;
-	}
-	d->nconns++;
-	c->timeout = ev_timer(loop, TIMERD_CONN_MS, timerd_conn_timeout, c);
+	timerd_idle_check(d);
+}
+
+/* remove PIPEFN if it is still the socket we bound */
+static void timerd_unlink_pipe(struct timerd *d)
+{
+	struct stat st;
+
+	if (d->pipe_known && stat(d->sc->pipefn, &st) == 0 &&
+	    st.st_dev == d->pipe_st.st_dev && st.st_ino == d->pipe_st.st_ino)
+		unlink(d->sc->pipefn);
+}
+
+/*
+ * Leave under LOCKFN: with the lock held no client is starting a daemon,
+ * so removing PIPEFN cannot remove a successor's socket; clients still
+ * queued on our socket are reset when it closes and try again.
+ */
+static int timerd_leave(struct timerd *d, int wait_ms)
+{
+	int lockfd;
+
+	if (d->lfd < 0)
+		return 0;       /* already on the way out */
+	lockfd = schedlock_take(d->sc->lockfn, wait_ms);
+	if (lockfd < 0 && wait_ms == 0)
+		return -1;
+	timerd_unlink_pipe(d);
+	ev_del(d->loop, d->lfd);
+	close(d->lfd);
+	d->lfd = -1;
+	ev_stop(d->loop);
+	return 0;   /* the lock is released when the process exits */
 }
 
 static void timerd_idle_exit(struct ev_loop *loop, long id, void *arg)
 {
 	struct timerd *d = arg;
 
+	(void)loop;
 	(void)id;
 	d->idle_timer = 0;
-	if (d->timers)
+	if (d->timers || d->nconns > 0)
 		return;
+	if (timerd_leave(d, 0) < 0) {
+		/* a client holds the lock: it will find us listening */
+		d->idle_timer = ev_timer(d->loop, TIMERD_LOCK_RETRY_MS, timerd_idle_exit, d);
+		return;
+	}
 	log_info("Timer queue empty, exiting");
-	ev_stop(loop);
 }
 
-/* arm the idle exit when the queue is empty, disarm it otherwise */
+/* arm the idle exit when nothing is pending, disarm it otherwise */
 static void timerd_idle_check(struct timerd *d)
 {
-	if (d->timers && d->idle_timer > 0) {
+	int idle = !d->timers && d->nconns == 0;
+
+	if (!idle && d->idle_timer > 0) {
 		ev_timer_cancel(d->loop, d->idle_timer);
 		d->idle_timer = 0;
-	} else if (!d->timers && d->idle_timer <= 0) {
-		d->idle_timer = ev_timer(d->loop, TIMERD_IDLE_MS, timerd_idle_exit, d);
+	} else if (idle && d->idle_timer <= 0 && d->lfd >= 0) {
+		d->idle_timer = ev_timer(d->loop, d->idle_ms, timerd_idle_exit, d);
 	}
 }
 
 static void timerd_signal(struct ev_loop *loop, int signo, void *arg)
 {
-	(void)arg;
+	struct timerd *d = arg;
+	struct timerd_timer *t;
+
+	(void)loop;
 	if (signo == SIGCHLD) {
 		spawn_reap();
 		return;
 	}
-	if (signo == SIGTERM || signo == SIGINT) {
-		log_info("Signal %d: exiting", signo);
-		ev_stop(loop);
-	}
+	for (t = d->timers; t; t = t->next)
+		log_warnx("Signal %d: timer %s dropped", signo, t->name);
+	log_info("Signal %d: exiting", signo);
+	timerd_leave(d, TIMERD_TERM_LOCK_MS);
+}
+
+static uint64_t timerd_idle_ms(void)
+{
+	const char *s = getenv(TIMERD_IDLE_ENV);
+	long ms;
+
+	if (s && parse_long(s, 50, 3600000L, &ms) == 0)
+		return (uint64_t)ms;
+	return TIMERD_IDLE_MS;
 }
 
 static int timerd_loop(struct timerd *d)
@@ -290,85 +357,83 @@ static int timerd_loop(struct timerd *d)
 	return ev_run(d->loop);
 }
 
-/* the daemon child: detach, listen, tell the starter, serve */
-static void timerd_main(const struct schedconf *sc, int readyfd) __attribute__((noreturn));
-static void timerd_main(const struct schedconf *sc, int readyfd)
+/* the daemon child: own session, /dev/null stdio, only the socket kept open */
+static int timerd_detach(int lfd)
 {
-	struct timerd d;
-	char err[256];
-	int fd;
+	sigset_t none;
+	int fd, sig;
 
 	setsid();
+	if (chdir("/") < 0)
+		log_warn("chdir /");
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = fcntl(lfd, F_DUPFD_CLOEXEC, 3);    /* keep it clear of 0-2 */
+	if (fd < 0)
+		return -1;
+	close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	if (lfd < 3)
+		close(lfd);
+	lfd = open("/dev/null", O_RDWR);
+	if (lfd >= 0) {
+		dup2(lfd, 0);
+		dup2(lfd, 1);
+		dup2(lfd, 2);
+		if (lfd > 2)
+			close(lfd);
 	}
-	if (readyfd > 3)
-		close_range(3, (unsigned)readyfd - 1, 0);
-	close_range((unsigned)readyfd + 1, ~0U, 0);
+	return fd;
+}
+
+static void timerd_main(const struct schedconf *sc, int lfd) __attribute__((noreturn));
+static void timerd_main(const struct schedconf *sc, int lfd)
+{
+	struct timerd d;
+
 	log_set_targets(LOG_TO_SYSLOG);
-	/* under the lock, a socket nobody answers on is stale: replace it */
-	fd = sock_connect_unix(sc->pipefn, NULL, 0);
-	if (fd >= 0) {
-		close(fd);
-		_exit(0);
-	}
 	memset(&d, 0, sizeof(d));
 	d.sc = sc;
-	umask(007);
-	d.lfd = sock_listen_unix(sc->pipefn, 0660, 16, err, sizeof(err));
+	d.idle_ms = timerd_idle_ms();
+	d.lfd = timerd_detach(lfd);
 	if (d.lfd < 0) {
-		log_error("Timer daemon: %s", err);
+		log_warn("Timer daemon: can't keep the socket");
 		_exit(1);
 	}
-	fcntl(d.lfd, F_SETFD, FD_CLOEXEC);
-	unlink(sc->lockfn);
-	log_info("Timer daemon started");
-	if (write(readyfd, "R", 1) != 1)
-		log_warn("Timer daemon: cannot signal readiness");
-	close(readyfd);
-	if (timerd_loop(&d) < 0)
-		log_error("Timer daemon: event loop failed");
-	unlink(sc->pipefn);
+	d.pipe_known = stat(sc->pipefn, &d.pipe_st) == 0;
+	log_info("Timer daemon started (%s)", sc->pipefn);
+	if (timerd_loop(&d) < 0) {
+		log_warn("Timer daemon: event loop failed");
+		timerd_unlink_pipe(&d);
+		_exit(1);
+	}
 	_exit(0);
 }
 
-int timerd_spawn(const struct schedconf *sc)
+int timerd_spawn(const struct schedconf *sc, char *err, size_t errlen)
 {
-	struct pollfd pfd;
-	int fds[2];
-	char ch;
+	mode_t old = umask(007);
+	int lfd = sock_listen_unix(sc->pipefn, 0660, TIMERD_BACKLOG, err, errlen);
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		log_warn("pipe");
+	umask(old);
+	if (lfd < 0)
 		return -1;
-	}
 	pid = fork();
 	if (pid < 0) {
-		log_warn("Unable to enter background");
-		close(fds[0]);
-		close(fds[1]);
+		snprintf(err, errlen, "Unable to start the timer daemon: %s", strerror(errno));
+		close(lfd);
+		unlink(sc->pipefn);
 		return -1;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		timerd_main(sc, fds[1]);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	/* a byte: listening; EOF: it found a live daemon or failed (the caller retries) */
-	if (poll(&pfd, 1, TIMERD_READY_MS) <= 0 || read(fds[0], &ch, 1) != 1) {
-		close(fds[0]);
-		return -1;
-	}
-	close(fds[0]);
+	if (pid == 0)
+		timerd_main(sc, lfd);
+	close(lfd);
 	return 0;
 }

@@ -1,243 +1,196 @@
 /*
- * upssched: upsmon's NOTIFYCMD helper. Reads upssched.conf in file order
- * and, for every AT line matching this event (UPSNAME, NOTIFYTYPE from the
- * environment), runs CMDSCRIPT at once (EXECUTE) or asks the timer daemon
- * to start or cancel a timer (client.c, timerd.c).
+ * upssched: upsmon's NOTIFYCMD helper. Reads upssched.conf and, for every
+ * AT rule matching this event (UPSNAME and NOTIFYTYPE from the
+ * environment), in file order: runs "CMDSCRIPT <word>" at once (EXECUTE),
+ * or asks the timer daemon to start or cancel a timer (client.c,
+ * timerd.c), starting the daemon first when none runs.
  *
- * -n checks the file instead: every error, plus warnings for timers that
- * are started when the power fails but never cancelled when it returns.
+ * -n checks the file instead: every error and warning as file:line, a
+ * summary, exit 1 when there is an error (schedconf.c, schedcheck.c).
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "../monitor/spawn.h"
+#include "buf.h"
 #include "client.h"
 #include "log.h"
-#include "../monitor/notify.h"
+#include "schedcheck.h"
 #include "schedconf.h"
-#include "../monitor/spawn.h"
 #include "util.h"
 
 struct upssched_event {
 	const char *ups;
 	const char *ntype;
-	int failed;
-};
-
-/* a copy of one AT line, for the check mode */
-struct upssched_rule {
-	char *ntype, *ups, *name, *arg;
-	enum sched_cmd cmd;
-	unsigned line;
-};
-
-struct upssched_rules {
-	struct upssched_rule *v;
-	size_t n;
+	const char *msg;        /* argv[1] from upsmon, "" if none */
 };
 
 static void upssched_usage(void) __attribute__((noreturn));
 static void upssched_usage(void)
 {
-	printf("usage: upssched [-n] [-f <file>]\n\n");
+	printf("usage: upssched [-n] [-D] [-f <file>] [<message>]\n\n");
 	printf("Run by upsmon as NOTIFYCMD, with UPSNAME and NOTIFYTYPE in the environment.\n\n");
 	printf("  -n\t\tcheck the configuration, report every problem and exit\n");
 	printf("  -f <file>\tconfiguration file (default %s/upssched.conf)\n", nut_confpath());
+	printf("  -D\t\traise the debug level\n");
 	exit(EXIT_FAILURE);
 }
 
-static void upssched_execute(const struct schedconf *sc, const char *word)
+/* CMDSCRIPT <word>, here and now; the environment carries the event */
+static int upssched_execute(const struct schedconf *sc, const char *word)
 {
 	char cmd[2048];
 	int rc;
 
-	snprintf(cmd, sizeof(cmd), "%s %s", sc->cmdscript, word);
+	if ((size_t)snprintf(cmd, sizeof(cmd), "%s %s", sc->cmdscript, word) >= sizeof(cmd)) {
+		log_error("CMDSCRIPT command for %s too long", word);
+		return -1;
+	}
 	log_info("Executing command: %s", word);
 	rc = spawn_shell_wait(cmd);
 	if (rc != 0)
-		log_error("%s exited with status %d", cmd, rc);
-}
-
-static int upssched_at(void *arg, const struct schedconf *sc, const struct sched_at *at)
-{
-	struct upssched_event *e = arg;
-	int rc = 0;
-
-	if (!schedconf_match(at, e->ups, e->ntype))
-		return 0;
-	switch (at->cmd) {
-	case SCHED_EXECUTE:
-		upssched_execute(sc, at->name);
-		break;
-	case SCHED_START:
-		rc = client_send(sc, "START", at->name, at->arg, e->ntype, e->ups, 1);
-		break;
-	case SCHED_START_SHARED:
-		rc = client_send(sc, "START-SHARED", at->name, at->arg, e->ntype, e->ups, 1);
-		break;
-	case SCHED_CANCEL:
-		rc = client_send(sc, "CANCEL", at->name, at->arg, e->ntype, e->ups, at->arg != NULL);
-		break;
-	}
-	if (rc < 0)
-		e->failed = 1;
+		log_warnx("%s exited with status %d", cmd, rc);
 	return 0;
 }
 
-static int upssched_collect(void *arg, const struct schedconf *sc, const struct sched_at *at)
+/* VERB name arg ntype ups msg, quoted for the daemon's tokenizer */
+static int upssched_request(struct buf *b, const char *verb, const struct sched_rule *r,
+	const char *arg, const struct upssched_event *e)
 {
-	struct upssched_rules *r = arg;
-	struct upssched_rule *x;
-
-	(void)sc;
-	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-	x = &r->v[r->n++];
-	x->ntype = xstrdup(at->ntype);
-	x->ups = xstrdup(at->ups);
-	x->name = xstrdup(at->name);
-	x->arg = at->arg ? xstrdup(at->arg) : NULL;
-	x->cmd = at->cmd;
-	x->line = at->line;
-	return 0;
+	buf_puts(b, verb);
+	buf_puts(b, " ");
+	buf_quoted(b, r->name);
+	buf_puts(b, " ");
+	buf_quoted(b, arg);
+	buf_puts(b, " ");
+	buf_quoted(b, e->ntype);
+	buf_puts(b, " ");
+	buf_quoted(b, e->ups);
+	buf_puts(b, " ");
+	buf_quoted(b, e->msg);
+	buf_puts(b, "\n");
+	return b->overflow ? -1 : 0;
 }
 
-static int upssched_ups_overlap(const char *a, const char *b)
+static int upssched_rule(const struct schedconf *sc, const struct sched_rule *r,
+	const struct upssched_event *e)
 {
-	return strcmp(a, "*") == 0 || strcmp(b, "*") == 0 || strcmp(a, b) == 0;
-}
+	char secs[32];
+	struct buf req;
+	enum client_result cr;
 
-/* a timer started on `on` with no `off` rule cancelling it fires after the condition ended */
-static unsigned upssched_check_pair(const struct schedconf *sc, const struct upssched_rules *r,
-	const char *on, const char *off)
-{
-	unsigned warnings = 0;
-	size_t i, j;
-
-	for (i = 0; i < r->n; i++) {
-		const struct upssched_rule *s = &r->v[i];
-		int cancelled = 0;
-
-		if ((s->cmd != SCHED_START && s->cmd != SCHED_START_SHARED) ||
-		    strcasecmp(s->ntype, on) != 0)
-			continue;
-		for (j = 0; j < r->n && !cancelled; j++) {
-			const struct upssched_rule *c = &r->v[j];
-
-			cancelled = c->cmd == SCHED_CANCEL && strcasecmp(c->ntype, off) == 0 &&
-				strcmp(c->name, s->name) == 0 && upssched_ups_overlap(c->ups, s->ups);
-		}
-		if (cancelled)
-			continue;
-		log_warnx("%s:%u: timer '%s' is started on %s but no 'AT %s ... CANCEL-TIMER %s' "
-			"line cancels it: it fires even after the %s condition has ended",
-			sc->path, s->line, s->name, on, off, s->name, on);
-		warnings++;
+	if (r->cmd == SCHED_EXECUTE)
+		return upssched_execute(sc, r->name);
+	buf_init(&req, 4096);
+	snprintf(secs, sizeof(secs), "%ld", r->secs);
+	if (upssched_request(&req, r->cmd == SCHED_START ? "START" : "CANCEL", r,
+		r->cmd == SCHED_START ? secs : r->arg ? r->arg : "", e) < 0) {
+		log_error("%s:%u: request too long", sc->path, r->line);
+		buf_free(&req);
+		return -1;
 	}
-	return warnings;
-}
-
-static unsigned upssched_check_rules(const struct schedconf *sc, const struct upssched_rules *r)
-{
-	unsigned warnings = 0;
-	size_t i, j;
-
-	for (i = 0; i < r->n; i++) {
-		const struct upssched_rule *a = &r->v[i];
-
-		if (notify_lookup(a->ntype) < 0) {
-			log_warnx("%s:%u: '%s' is not a notification type upsmon sends",
-				sc->path, a->line, a->ntype);
-			warnings++;
-		}
-		for (j = 0; j < i; j++) {
-			const struct upssched_rule *b = &r->v[j];
-
-			if (a->cmd == b->cmd && strcasecmp(a->ntype, b->ntype) == 0 &&
-			    strcmp(a->ups, b->ups) == 0 && strcmp(a->name, b->name) == 0 &&
-			    strcmp(a->arg ? a->arg : "", b->arg ? b->arg : "") == 0) {
-				log_warnx("%s:%u: same rule as line %u: it runs twice",
-					sc->path, a->line, b->line);
-				warnings++;
-				break;
-			}
-		}
+	cr = client_send(sc, req.data, r->cmd == SCHED_START);
+	buf_free(&req);
+	/* no daemon: no timer can be running, so CANCEL's word runs now */
+	if (cr == CLIENT_NO_DAEMON && r->arg) {
+		log_info("Cancel %s, event: %s", r->name, r->arg);
+		return upssched_execute(sc, r->arg);
 	}
-	warnings += upssched_check_pair(sc, r, "ONBATT", "ONLINE");
-	warnings += upssched_check_pair(sc, r, "COMMBAD", "COMMOK");
-	return warnings;
+	return cr == CLIENT_FAILED ? -1 : 0;
 }
 
-static unsigned upssched_check_paths(const struct schedconf *sc, size_t nrules)
+static int upssched_event(const char *path, const struct upssched_event *e)
 {
-	unsigned errors = 0;
-	static const char *const names[] = { "CMDSCRIPT", "PIPEFN", "LOCKFN" };
-	const char *values[] = { sc->cmdscript, sc->pipefn, sc->lockfn };
+	struct schedconf sc;
+	int failed = 0;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		if (!values[i] && nrules == 0) {
-			log_error("%s: %s is not set", sc->path, names[i]);
-			errors++;
-		}
+	schedconf_load(&sc, path);
+	for (i = 0; i < sc.nmsgs; i++) {
+		if (sc.msgs[i].error)
+			log_error("%s", sc.msgs[i].text);
 	}
-	if (sc->cmdscript && access(sc->cmdscript, X_OK) < 0)
-		log_warn("%s: CMDSCRIPT %s is not executable", sc->path, sc->cmdscript);
-	return errors;
+	failed = sc.nerrors > 0;
+	for (i = 0; i < sc.nrules; i++) {
+		if (schedconf_match(&sc.rules[i], e->ups, e->ntype) &&
+		    upssched_rule(&sc, &sc.rules[i], e) < 0)
+			failed = 1;
+	}
+	schedconf_free(&sc);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* messages by line (file-wide ones first), keeping the order within a line */
+static void upssched_sort_msgs(struct schedconf *sc)
+{
+	size_t i, j;
+
+	for (i = 1; i < sc->nmsgs; i++) {
+		struct sched_msg m = sc->msgs[i];
+
+		for (j = i; j > 0 && sc->msgs[j - 1].line > m.line; j--)
+			sc->msgs[j] = sc->msgs[j - 1];
+		sc->msgs[j] = m;
+	}
 }
 
 static int upssched_check(const char *path)
 {
-	struct upssched_rules r = { NULL, 0 };
 	struct schedconf sc;
-	unsigned errors, warnings;
+	int rc;
 	size_t i;
 
-	schedconf_walk(&sc, path, 1, upssched_collect, &r);
-	warnings = sc.nwarnings + upssched_check_rules(&sc, &r);
-	errors = sc.nerrors + upssched_check_paths(&sc, r.n);
-	printf("%s: %u error(s), %u warning(s)\n", path, errors, warnings);
-	for (i = 0; i < r.n; i++) {
-		free(r.v[i].ntype);
-		free(r.v[i].ups);
-		free(r.v[i].name);
-		free(r.v[i].arg);
-	}
-	free(r.v);
+	if (schedconf_load(&sc, path) == 0)
+		schedcheck_run(&sc);
+	upssched_sort_msgs(&sc);
+	for (i = 0; i < sc.nmsgs; i++)
+		printf("%s\n", sc.msgs[i].text);
+	if (sc.nerrors)
+		printf("%s: %u error(s), %u warning(s)\n", path, sc.nerrors, sc.nwarnings);
+	else
+		printf("%s: OK, %zu rule(s), %u warning(s)\n", path, sc.nrules, sc.nwarnings);
+	rc = sc.nerrors ? EXIT_FAILURE : EXIT_SUCCESS;
 	schedconf_free(&sc);
-	return errors ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX];
 	struct upssched_event e;
-	struct schedconf sc;
-	int ch, check = 0, rc;
+	int ch, check = 0;
 
 	log_init("upssched", LOG_TO_SYSLOG | LOG_TO_STDERR);
-	snprintf(path, sizeof(path), "%s/upssched.conf", nut_confpath());
-	while ((ch = getopt(argc, argv, "nf:hD")) != -1) {
+	if (path_join(path, sizeof(path), nut_confpath(), "upssched.conf") < 0)
+		fatalx("configuration path too long: %s", nut_confpath());
+	/* '+': the message upsmon passes is never taken for an option */
+	while ((ch = getopt(argc, argv, "+nf:Dh")) != -1) {
 		switch (ch) {
 		case 'n': check = 1; break;
-		case 'f': str_copy(path, optarg, sizeof(path)); break;
+		case 'f':
+			if (str_copy(path, optarg, sizeof(path)) >= sizeof(path))
+				fatalx("file name too long: %s", optarg);
+			break;
 		case 'D': log_set_debug(log_get_debug() + 1); break;
 		default: upssched_usage();
 		}
 	}
-	if (check)
+	if (check) {
+		log_set_targets(LOG_TO_STDERR);
 		return upssched_check(path);
+	}
 	e.ups = getenv("UPSNAME");
 	e.ntype = getenv("NOTIFYTYPE");
-	e.failed = 0;
+	e.msg = optind < argc ? argv[optind] : "";
 	if (!e.ups || !e.ntype) {
 		printf("Error: UPSNAME and NOTIFYTYPE must be set.\n");
 		printf("This program should only be run from upsmon.\n");
 		return EXIT_FAILURE;
 	}
-	rc = schedconf_walk(&sc, path, 0, upssched_at, &e);
-	schedconf_free(&sc);
-	return (rc != 0 || e.failed) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (e.msg[0])
+		setenv("NOTIFYMSG", e.msg, 1);
+	return upssched_event(path, &e);
 }
