@@ -6,6 +6,7 @@
 #
 # Environment: BUILDDIR (build dir, absolute or relative to the current dir),
 # CONFIGURE_FLAGS (extra ./configure arguments), NUTREF (Debian NUT unpacked,
+# default: unpacked into <builddir>/nutref by tests/interop/get-nutref.sh; "none" skips it,
 # for tests/interop), TEST_TIMEOUT (seconds per test program, default 600).
 # Results: unit tests print TAP through CMOCKA_MESSAGE_OUTPUT=TAP; scripts
 # print TAP themselves. "ok" = passed, "ok ... # SKIP" = skipped, "not ok" =
@@ -153,9 +154,24 @@ run_scripts() {
 	done
 }
 
+# reference NUT for tests/interop: unpacked on first use into the build dir unless NUTREF
+# names one already (NUTREF=none: skip the interop tests)
+get_nutref() {
+	[ "${NUTREF:-}" = none ] && { unset NUTREF; return; }
+	[ -n "${NUTREF:-}" ] && return
+	if bash "$SRC/tests/interop/get-nutref.sh" "$B/nutref" >"$LOGS/nutref.log" 2>&1; then
+		export NUTREF=$B/nutref
+	else
+		echo "== reference NUT not available (see $LOGS/nutref.log): interop tests will SKIP"
+	fi
+}
+
 build
 run_unit
-[ "$MODE" = all ] && run_scripts
+if [ "$MODE" = all ]; then
+	get_nutref
+	run_scripts
+fi
 
 echo "logs: $LOGS"
 if [ "$SKIP" -gt 0 ]; then
