@@ -89,10 +89,12 @@ struct ht_usb_match {
 struct ht_usb_opts {
 	int interface;              /* usb_hid_rep_index, default 0 */
 	int desc_index;             /* usb_hid_desc_index, -1 = auto */
-	int ep_in;                  /* usb_hid_ep_in, -1 = from the interface */
+	int ep_in;                  /* IN endpoint address (0x80|usb_hid_ep_in), -1 = from the interface */
 	int config_index;           /* usb_config_index, default 0 */
 	int interrupt_size;         /* interruptsize, 0 = endpoint max packet */
 	int timeout_ms;             /* control transfer timeout, default 5000 */
+	int altsetting;             /* usb_set_altinterface: set after claiming, -1 = no */
+	int libusb_debug;           /* LIBUSB_DEBUG: libusb log level, -1 = leave alone */
 };
 
 /* Transport constructors. NULL with a message in err on a bad argument;

@@ -143,6 +143,12 @@ static int claim(struct hid_transport *t, libusb_device *dev)
 	rc = libusb_claim_interface(u->h, u->o.interface);
 	if (rc != 0)
 		return map_err(rc);
+	if (u->o.altsetting >= 0) {
+		rc = libusb_set_interface_alt_setting(u->h, u->o.interface, u->o.altsetting);
+		if (rc != 0)
+			log_warnx("%s: usb_set_altinterface %d: %s", t->upsname ? t->upsname : "usb",
+				u->o.altsetting, libusb_strerror(rc));
+	}
 	if (read_config(u, dev) < 0) {
 		libusb_release_interface(u->h, u->o.interface);
 		return HT_ERR_IO;
@@ -213,15 +219,41 @@ static int try_device(struct hid_transport *t, libusb_device *dev, int *why)
 	return 1;
 }
 
+/*
+ * A fresh context for every search: libusb keeps its device list up to
+ * date only from udev (or netlink) hotplug events, and without a udev
+ * daemon (containers, an initramfs) a replugged UPS never shows up in an
+ * old context. libusb_init enumerates sysfs again.
+ */
+static int fresh_context(struct usb_tr *u)
+{
+	int rc;
+
+	if (u->lctx)
+		libusb_exit(u->lctx);
+	u->lctx = NULL;
+	rc = libusb_init(&u->lctx);
+	if (rc != 0) {
+		u->lctx = NULL;
+		return rc;
+	}
+	if (u->o.libusb_debug >= 0)
+		libusb_set_option(u->lctx, LIBUSB_OPTION_LOG_LEVEL, u->o.libusb_debug);
+	return 0;
+}
+
 static int usb_open(struct hid_transport *t)
 {
 	struct usb_tr *u = t->priv;
 	libusb_device **list;
 	ssize_t n, i;
-	int why = HT_ERR_NOTFOUND, found = 0;
+	int why = HT_ERR_NOTFOUND, found = 0, rc;
 
 	if (t->is_open)
 		return 0;
+	rc = fresh_context(u);
+	if (rc != 0)
+		return map_err(rc);
 	n = libusb_get_device_list(u->lctx, &list);
 	if (n < 0)
 		return map_err((int)n);
@@ -344,7 +376,8 @@ static void usb_destroy(struct hid_transport *t)
 	for (i = 0; i < M_COUNT; i++)
 		if (u->has_re[i])
 			regfree(&u->re[i]);
-	libusb_exit(u->lctx);
+	if (u->lctx)
+		libusb_exit(u->lctx);
 	free(u);
 	free(t);
 }
@@ -383,7 +416,7 @@ struct hid_transport *ht_libusb_new(const struct ht_usb_match *m,
 	const struct libusb_version *v = libusb_get_version();
 	struct hid_transport *t;
 	struct usb_tr *u = xcalloc(1, sizeof(*u));
-	int rc;
+	int rc, i;
 
 	u->o = *o;
 	if (u->o.timeout_ms <= 0)
@@ -402,9 +435,12 @@ struct hid_transport *ht_libusb_new(const struct ht_usb_match *m,
 		free(u);
 		return NULL;
 	}
-	rc = libusb_init(&u->lctx);
+	rc = fresh_context(u);
 	if (rc != 0) {
 		snprintf(err, errlen, "libusb_init: %s", libusb_strerror(rc));
+		for (i = 0; i < M_COUNT; i++)
+			if (u->has_re[i])
+				regfree(&u->re[i]);
 		free(u);
 		return NULL;
 	}

@@ -18,147 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drvcore.h"
-#include "hid.h"
-#include "hidtransport.h"
 #include "log.h"
-#include "mge-hid.h"
+#include "usbhid.h"
 #include "util.h"
-
-#define UH_VERSION "0.47"
-#define UH_REPORT_MAX 512
-#define UH_DESC_MAX 8192
-
-struct uh_item {
-	const struct mge_entry *e;
-	const struct hid_field *f;     /* what GET_REPORT reads (Feature first) */
-	const struct hid_field *fin;   /* Input twin, for interrupt reports */
-	int alarm;                     /* MGE_F_ALARM rows: last value was 1 */
-};
-
-struct uh_cache {
-	uint8_t data[UH_REPORT_MAX];
-	size_t len;
-	unsigned gen;                  /* valid while equal to uh.gen */
-};
-
-struct uh {
-	struct drv_ctx *ctx;
-	struct hid_transport *t;
-	struct hid_desc *desc;
-	uint8_t descbuf[UH_DESC_MAX];
-	size_t desclen;
-	struct uh_item *items;
-	size_t nitems;
-	struct uh_cache cache[256];
-	unsigned gen;
-	uint32_t conds;
-	int pegasus;
-	int connected;
-	int watching_fd;               /* the transport's event fd is in the loop */
-	int vnominal_done;
-	int semi_due;                  /* re-read semi-static rows on the next full poll */
-	int force_full;
-	uint64_t last_full_ms;
-	uint64_t lost_ms;
-	unsigned errors_logged;
-	/* options */
-	long pollfreq;
-	int pollonly, interruptonly, interruptsize;
-	int explore;
-	int forceshutdown;             /* -k: no simulator control socket */
-	long waitbeforereconnect;
-	struct mge_status_opts sopts;
-};
 
 static int uh_read_item(struct uh *u, const struct uh_item *it, double *value);
 static void uh_lost(struct uh *u, int code);
-
-/* ------------------------------------------------------------ options */
-
-static void uh_makevartable(struct drv_ctx *ctx)
-{
-	drv_addvar(ctx, DRV_VAR_VALUE, "vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "vendor", "Regular expression to match UPS Manufacturer string");
-	drv_addvar(ctx, DRV_VAR_VALUE, "product", "Regular expression to match UPS Product string");
-	drv_addvar(ctx, DRV_VAR_VALUE, "serial", "Regular expression to match UPS Serial number");
-	drv_addvar(ctx, DRV_VAR_VALUE, "bus", "Regular expression to match USB bus name");
-	drv_addvar(ctx, DRV_VAR_VALUE, "device", "Regular expression to match USB device name");
-	drv_addvar(ctx, DRV_VAR_VALUE, "busport", "Regular expression to match USB bus port name");
-	drv_addvar(ctx, DRV_VAR_FLAG, "allow_duplicates", "If you have several similar devices, allow to match any of them");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_set_altinterface", "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_config_index", "Deeper tuning of USB communications for complex devices");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_hid_rep_index", "Deeper tuning of USB communications for complex devices");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_hid_desc_index", "Deeper tuning of USB communications for complex devices");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_hid_ep_in", "Deeper tuning of USB communications for complex devices");
-	drv_addvar(ctx, DRV_VAR_VALUE, "usb_hid_ep_out", "Deeper tuning of USB communications for complex devices");
-	drv_addvar(ctx, DRV_VAR_VALUE, "subdriver", "Explicit USB HID subdriver selection");
-	drv_addvar(ctx, DRV_VAR_VALUE, "lowbatt", "Set low battery level, in %");
-	drv_addvar(ctx, DRV_VAR_VALUE, "ondelay", "Set on delay, in seconds (default=30)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "offdelay", "Set off delay, in seconds (default=20)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "pollfreq", "Set polling frequency, in seconds, to reduce data flow (default=30)");
-	drv_addvar(ctx, DRV_VAR_FLAG, "pollonly", "Don't use interrupt pipe, only use polling");
-	drv_addvar(ctx, DRV_VAR_FLAG, "interruptonly", "Don't use polling, only use interrupt pipe");
-	drv_addvar(ctx, DRV_VAR_VALUE, "interruptsize", "Number of bytes to read from interrupt pipe");
-	drv_addvar(ctx, DRV_VAR_FLAG, "onlinedischarge", "Set to treat discharging while online as being offline");
-	drv_addvar(ctx, DRV_VAR_FLAG, "onlinedischarge_onbattery", "Set to treat discharging while online as being offline/on-battery");
-	drv_addvar(ctx, DRV_VAR_FLAG, "onlinedischarge_calibration", "Set to treat discharging while online as doing calibration");
-	drv_addvar(ctx, DRV_VAR_FLAG, "explore", "Dump every HID path and value (diagnostics)");
-	drv_addvar(ctx, DRV_VAR_FLAG, "maxreport", "Activate tweak for buggy APC Back-UPS firmware");
-	drv_addvar(ctx, DRV_VAR_FLAG, "disable_fix_report_desc", "Set to disable fix-ups for broken USB encoding, etc. which we apply by default on certain vendors/products");
-	drv_addvar(ctx, DRV_VAR_VALUE, "waitbeforereconnect", "Seconds to wait before trying to reconnect (default=0)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "interrupt_pipe_no_events_tolerance", "How many times in a row do we tolerate \"Got 0 HID objects\" from USB interrupts?");
-	drv_addvar(ctx, DRV_VAR_VALUE, "maxretry", "Attempts to find the device at start-up (default=1)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "retrydelay", "Seconds between start-up attempts (default=5)");
-	drv_addvar(ctx, DRV_VAR_VALUE, "sdcommands", "Comma-separated list of instant commands to try for shutdown");
-}
-
-static long opt_long(struct drv_ctx *ctx, const char *name, long min, long max, long dflt)
-{
-	const char *v = drv_getval(ctx, name);
-	long n;
-
-	if (!v)
-		return dflt;
-	if (parse_long(v, min, max, &n) < 0)
-		fatalx("%s: invalid value for %s: '%s' (%ld..%ld)", drv_upsname(ctx), name, v, min, max);
-	return n;
-}
-
-static long opt_hex(struct drv_ctx *ctx, const char *name, long dflt)
-{
-	const char *v = drv_getval(ctx, name);
-	char *end;
-	long n;
-
-	if (!v)
-		return dflt;
-	n = strtol(v, &end, 16);
-	if (end == v || *end || n < 0 || n > 255)
-		fatalx("%s: invalid value for %s: '%s' (hex 0..ff)", drv_upsname(ctx), name, v);
-	return n;
-}
-
-static void uh_read_options(struct uh *u)
-{
-	struct drv_ctx *ctx = u->ctx;
-
-	u->pollfreq = opt_long(ctx, "pollfreq", 1, 86400, 30);
-	u->pollonly = drv_testvar(ctx, "pollonly");
-	u->interruptonly = drv_testvar(ctx, "interruptonly");
-	u->interruptsize = (int)opt_long(ctx, "interruptsize", 1, UH_REPORT_MAX, 0);
-	u->explore = drv_testvar(ctx, "explore");
-	u->waitbeforereconnect = opt_long(ctx, "waitbeforereconnect", 0, 3600, 0);
-	u->sopts.onlinedischarge_onbattery = drv_testvar(ctx, "onlinedischarge") ||
-		drv_testvar(ctx, "onlinedischarge_onbattery");
-	u->sopts.onlinedischarge_calibration = drv_testvar(ctx, "onlinedischarge_calibration");
-	if (u->pollonly && u->interruptonly)
-		fatalx("%s: pollonly and interruptonly exclude each other", drv_upsname(ctx));
-	opt_long(ctx, "lowbatt", 0, 100, 0);
-	opt_long(ctx, "ondelay", -1, 1000000, 30);
-	opt_long(ctx, "offdelay", -1, 1000000, 20);
-}
 
 /* ------------------------------------------------------------ transport */
 
@@ -176,19 +41,10 @@ static struct hid_transport *make_transport(struct uh *u)
 		t = ht_sim_new(port + 4, drv_loop(ctx), u->forceshutdown ? NULL : ctl, err, sizeof(err));
 	} else {
 #ifdef WITH_USB
-		struct ht_usb_match m = {
-			drv_getval(ctx, "vendorid"), drv_getval(ctx, "productid"),
-			drv_getval(ctx, "vendor"), drv_getval(ctx, "product"),
-			drv_getval(ctx, "serial"), drv_getval(ctx, "bus"),
-			drv_getval(ctx, "device"), drv_getval(ctx, "busport"),
-		};
-		struct ht_usb_opts o = {
-			(int)opt_hex(ctx, "usb_hid_rep_index", 0),
-			(int)opt_hex(ctx, "usb_hid_desc_index", -1),
-			(int)opt_hex(ctx, "usb_hid_ep_in", -1),
-			(int)opt_hex(ctx, "usb_config_index", 0),
-			u->interruptsize, 5000,
-		};
+		struct ht_usb_match m;
+		struct ht_usb_opts o;
+
+		uh_opt_usb(u, &m, &o);
 		t = ht_libusb_new(&m, &o, err, sizeof(err));
 #else
 		snprintf(err, sizeof(err), "built without libusb-1.0: only port = \"sim:MODEL\" works");
@@ -326,7 +182,7 @@ static const struct hid_field *writable_field(struct uh *u, const char *path)
 }
 
 /* SET_REPORT one field: patch the cached report, send it all, drop the cache */
-static int write_path(struct uh *u, const char *path, double value)
+int uh_write_path(struct uh *u, const char *path, double value)
 {
 	const struct hid_field *f;
 	const struct uh_cache *c;
@@ -602,7 +458,7 @@ static void build_items(struct uh *u, int publish)
 	}
 }
 
-static const struct uh_item *find_item(const struct uh *u, const char *var, unsigned flag)
+const struct uh_item *uh_find_item(const struct uh *u, const char *var, unsigned flag)
 {
 	size_t i;
 
@@ -680,9 +536,9 @@ static int uh_initups(struct drv_ctx *ctx)
 	int rc = HT_ERR_NOTFOUND;
 
 	u->ctx = ctx;
-	uh_read_options(u);
-	tries = opt_long(ctx, "maxretry", 1, 1000, 1);
-	delay = opt_long(ctx, "retrydelay", 0, 3600, 5);
+	uh_opt_read(u);
+	tries = uh_opt_long(ctx, "maxretry", 1, 1000, 1);
+	delay = uh_opt_long(ctx, "retrydelay", 0, 3600, 5);
 	u->t = make_transport(u);
 	for (i = 0; i < tries; i++) {
 		if (i > 0) {
@@ -697,7 +553,8 @@ static int uh_initups(struct drv_ctx *ctx)
 	}
 	if (rc < 0)
 		return -1;
-	if (!mge_claims(u->t->info.vendorid, u->t->info.productid) && !drv_getval(ctx, "productid"))
+	if (!mge_claims(u->t->info.vendorid, u->t->info.productid) && !drv_getval(ctx, "productid") &&
+	    !u->subdriver_set)
 		log_warnx("%s: device %04x:%04x is not a known MGE/Eaton product, trying anyway",
 			drv_upsname(ctx), u->t->info.vendorid, u->t->info.productid);
 	log_info("%s: using %s, %s %s (%04x:%04x)", drv_upsname(ctx), u->t->ops->name,
@@ -711,9 +568,9 @@ static void apply_lowbatt(struct uh *u)
 	const struct uh_item *it;
 	double v;
 
-	if (!lb || !(it = find_item(u, "battery.charge.low", MGE_F_RW)))
+	if (!lb || !(it = uh_find_item(u, "battery.charge.low", MGE_F_RW)))
 		return;
-	if (mge_parse(it->e, lb, &v) == 0 && write_path(u, it->e->path, v) == 0)
+	if (mge_parse(it->e, lb, &v) == 0 && uh_write_path(u, it->e->path, v) == 0)
 		dstate_setinfo(u->ctx, "battery.charge.low", "%s", lb);
 	else
 		log_warnx("%s: cannot set battery.charge.low to %s", drv_upsname(u->ctx), lb);
@@ -806,161 +663,6 @@ static void uh_updateinfo(struct drv_ctx *ctx)
 	dstate_dataok(ctx);
 }
 
-/* ------------------------------------------------------------ commands */
-
-static long delay_value(struct uh *u, const char *var, const char *opt, long dflt)
-{
-	const char *s = dstate_getinfo(u->ctx, var);
-	long n;
-
-	if (!s)
-		s = drv_getval(u->ctx, opt);
-	if (s && parse_long(s, -1, 1000000, &n) == 0)
-		return n;
-	return dflt;
-}
-
-/* the first command row for cmd whose path exists */
-static const struct mge_entry *find_cmd(struct uh *u, const char *cmd)
-{
-	size_t i;
-
-	for (i = 0; i < mge_table_len; i++)
-		if ((mge_table[i].flags & MGE_F_CMD) && strcasecmp(mge_table[i].var, cmd) == 0 &&
-		    hid_find(u->desc, mge_table[i].path, 0))
-			return &mge_table[i];
-	return NULL;
-}
-
-static int run_table_cmd(struct uh *u, const char *cmd, const char *param)
-{
-	const struct mge_entry *e = find_cmd(u, cmd);
-	const char *value;
-	double v;
-	char *end;
-
-	if (!e)
-		return DRV_CMD_UNKNOWN;
-	/* the delayed commands take the delay as argument */
-	value = (param && (strcmp(cmd, "load.off.delay") == 0 || strcmp(cmd, "load.on.delay") == 0)) ?
-		param : e->fmt;
-	v = strtod(value, &end);
-	if (end == value || *end)
-		return DRV_CMD_INVALID;
-	return write_path(u, e->path, v) == 0 ? DRV_CMD_HANDLED : DRV_CMD_FAILED;
-}
-
-static int shutdown_sequence(struct uh *u, int stayoff)
-{
-	char sd[32], st[32];
-	long ondelay = stayoff ? -1 : delay_value(u, "ups.delay.start", "ondelay", 30);
-	long offdelay = delay_value(u, "ups.delay.shutdown", "offdelay", 20);
-	int rc;
-
-	snprintf(st, sizeof(st), "%ld", ondelay);
-	snprintf(sd, sizeof(sd), "%ld", offdelay);
-	rc = run_table_cmd(u, "load.on.delay", st);
-	if (rc != DRV_CMD_HANDLED)
-		return rc;
-	usleep(125000);   /* the UPS wants the two writes apart */
-	return run_table_cmd(u, "load.off.delay", sd);
-}
-
-static int do_instcmd(struct uh *u, const char *cmd, const char *param)
-{
-	if (strcasecmp(cmd, "beeper.off") == 0 || strcasecmp(cmd, "beeper.on") == 0) {
-		log_warnx("%s: %s is deprecated, using beeper.%s", drv_upsname(u->ctx), cmd,
-			strcasecmp(cmd, "beeper.off") == 0 ? "disable" : "enable");
-		cmd = strcasecmp(cmd, "beeper.off") == 0 ? "beeper.disable" : "beeper.enable";
-	}
-	if (strcasecmp(cmd, "load.off") == 0)
-		return run_table_cmd(u, "load.off.delay", "0");
-	if (strcasecmp(cmd, "load.on") == 0)
-		return run_table_cmd(u, "load.on.delay", "0");
-	if (strcasecmp(cmd, "shutdown.return") == 0)
-		return shutdown_sequence(u, 0);
-	if (strcasecmp(cmd, "shutdown.stayoff") == 0)
-		return shutdown_sequence(u, 1);
-	return run_table_cmd(u, cmd, param);
-}
-
-static int uh_instcmd(struct drv_ctx *ctx, const char *cmd, const char *param)
-{
-	struct uh *u = drv_priv(ctx);
-	int rc;
-
-	if (!st_has_cmd(dstate_tree(ctx), cmd)) {
-		log_notice("%s: instcmd: unknown command [%s]", drv_upsname(ctx), cmd);
-		return DRV_CMD_UNKNOWN;
-	}
-	if (!u->connected)
-		return DRV_CMD_FAILED;
-	rc = do_instcmd(u, cmd, param);
-	if (rc == DRV_CMD_HANDLED) {
-		u->force_full = 1;
-		u->semi_due = 1;
-		drv_poll_now(ctx);
-	}
-	log_info("%s: instcmd %s%s%s: %s", drv_upsname(ctx), cmd, param ? " " : "", param ? param : "",
-		rc == DRV_CMD_HANDLED ? "handled" : "failed");
-	return rc;
-}
-
-static int uh_setvar(struct drv_ctx *ctx, const char *var, const char *value)
-{
-	struct uh *u = drv_priv(ctx);
-	const struct uh_item *it = find_item(u, var, MGE_F_RW);
-	double v;
-	long n;
-
-	if (!it) {
-		log_notice("%s: setvar: unknown variable [%s]", drv_upsname(ctx), var);
-		return DRV_CMD_UNKNOWN;
-	}
-	if (it->e->flags & MGE_F_ABSENT) {   /* held in the driver only */
-		if (strncmp(var, "ups.delay.", 10) == 0 && parse_long(value, -1, 1000000, &n) < 0)
-			return DRV_CMD_INVALID;
-		dstate_setinfo(ctx, var, "%s", value);
-		return DRV_CMD_HANDLED;
-	}
-	if (mge_parse(it->e, value, &v) < 0)
-		return DRV_CMD_INVALID;
-	if (!u->connected || write_path(u, it->e->path, v) < 0)
-		return DRV_CMD_FAILED;
-	u->force_full = 1;
-	u->semi_due = 1;
-	drv_poll_now(ctx);
-	return DRV_CMD_HANDLED;
-}
-
-/* -k: the sdcommands list, else shutdown.return, shutdown.reboot, load.off.delay, shutdown.stayoff */
-static int uh_shutdown(struct drv_ctx *ctx)
-{
-	static const char *const dflt[] = { "shutdown.return", "shutdown.reboot", "load.off.delay", "shutdown.stayoff" };
-	struct uh *u = drv_priv(ctx);
-	const char *list = drv_getval(ctx, "sdcommands");
-	char copy[512], *cmd, *save = NULL;
-	size_t i;
-
-	if (list && strcmp(list, "shutdown.default") != 0) {
-		str_copy(copy, list, sizeof(copy));
-		for (cmd = strtok_r(copy, ", ", &save); cmd; cmd = strtok_r(NULL, ", ", &save)) {
-			if (do_instcmd(u, cmd, NULL) == DRV_CMD_HANDLED) {
-				log_info("%s: shutdown with %s", drv_upsname(ctx), cmd);
-				return 0;
-			}
-		}
-		return -1;
-	}
-	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
-		if (do_instcmd(u, dflt[i], NULL) == DRV_CMD_HANDLED) {
-			log_info("%s: shutdown with %s", drv_upsname(ctx), dflt[i]);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static void uh_cleanup(struct drv_ctx *ctx)
 {
 	struct uh *u = drv_priv(ctx);
@@ -981,13 +683,13 @@ int main(int argc, char **argv)
 		.name = "usbhid-ups",
 		.version = UH_VERSION,
 		.desc = "Generic HID driver",
-		.makevartable = uh_makevartable,
+		.makevartable = uh_opt_vartable,
 		.initups = uh_initups,
 		.initinfo = uh_initinfo,
 		.updateinfo = uh_updateinfo,
-		.instcmd = uh_instcmd,
-		.setvar = uh_setvar,
-		.shutdown = uh_shutdown,
+		.instcmd = uh_cmd_instcmd,
+		.setvar = uh_cmd_setvar,
+		.shutdown = uh_cmd_shutdown,
 		.cleanup = uh_cleanup,
 	};
 	static struct uh u;
