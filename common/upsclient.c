@@ -14,7 +14,9 @@
 #include <sys/socket.h>
 
 #include "sock.h"
+#include "tls.h"
 #include "upsclient.h"
+#include "upsclient_tls.h"
 #include "util.h"
 
 #define UPSCLI_LINE_MAX 4096   /* longest reply line accepted */
@@ -104,6 +106,11 @@ static const struct {
 	{ UPSCLI_ERR_DRVNOTCONN, "DRIVER-NOT-CONNECTED" },
 };
 
+static int upscli_starttls(struct upscli *c, int flags);
+static int tls_send_all(struct upscli *c, const char *data, size_t len);
+static int tls_fill(struct upscli *c);
+static int raw_line(struct upscli *c, char *out, size_t outlen, size_t *lenp);
+
 static int fail(struct upscli *c, int err, int syserr)
 {
 	c->err = err;
@@ -114,6 +121,11 @@ static int fail(struct upscli *c, int err, int syserr)
 /* transport failure: the stream is unusable, drop it without LOGOUT */
 static int fail_drop(struct upscli *c, int err, int syserr)
 {
+	if (c->tls) {
+		tls_close(c->tls);     /* closes fd too */
+		c->tls = NULL;
+		c->fd = -1;
+	}
 	if (c->fd >= 0) {
 		close(c->fd);
 		c->fd = -1;
@@ -159,8 +171,12 @@ const char *upscli_strerror(struct upscli *c)
 			 strerror(c->syserrno));
 		return c->errbuf;
 	case EF_SSL:
-		snprintf(c->errbuf, sizeof(c->errbuf), "%s",
-			 "SSL error, but SSL wasn't enabled at compile-time");
+		if (!tls_available())
+			snprintf(c->errbuf, sizeof(c->errbuf), "%s",
+				 "SSL error, but SSL wasn't enabled at compile-time");
+		else
+			snprintf(c->errbuf, sizeof(c->errbuf), "%s: %s", upscli_errtab[c->err].text,
+				 c->tlserr[0] ? c->tlserr : "unknown");
 		return c->errbuf;
 	case EF_PARSE:
 		snprintf(c->errbuf, sizeof(c->errbuf), "%s: %s", upscli_errtab[c->err].text,
@@ -219,15 +235,7 @@ int upscli_connect(struct upscli *c, const char *host, int port, int flags)
 	pconf_init(&c->pc);
 	c->host = xstrdup(host);
 	c->port = port;
-	/*
-	 * No TLS yet: TRYSSL goes on in plaintext (as against a server
-	 * without STARTTLS); REQSSL cannot be honoured.
-	 */
-	if (flags & UPSCLI_CONN_REQSSL) {
-		upscli_disconnect(c);
-		return fail(c, UPSCLI_ERR_SSLFAIL, 0);
-	}
-	return 0;
+	return upscli_starttls(c, flags);
 }
 
 /* send everything or fail; MSG_NOSIGNAL so a closed peer is an error, not SIGPIPE */
@@ -237,6 +245,8 @@ static int send_all(struct upscli *c, const char *data, size_t len)
 	ssize_t n;
 	int rc;
 
+	if (c->tls)
+		return tls_send_all(c, data, len);
 	while (len > 0) {
 		n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
@@ -286,6 +296,8 @@ static int fill(struct upscli *c)
 	ssize_t n;
 	int rc;
 
+	if (c->tls)
+		return tls_fill(c);
 	for (;;) {
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
@@ -526,6 +538,13 @@ void upscli_disconnect(struct upscli *c)
 {
 	if (!c)
 		return;
+	if (c->tls) {
+		/* best effort, then close_notify; the session owns the fd */
+		(void)tls_write(c->tls, "LOGOUT\n", 7);
+		tls_close(c->tls);
+		c->tls = NULL;
+		c->fd = -1;
+	}
 	if (c->fd >= 0) {
 		/* best effort, as the stock clients: no wait for "OK Goodbye" */
 		(void)send(c->fd, "LOGOUT\n", 7, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -630,4 +649,146 @@ int upscli_splitname(const char *buf, char **upsname, char **hostname, int *port
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ TLS (STARTTLS) */
+
+int upscli_ssl(const struct upscli *c)
+{
+	return c && c->tls ? 1 : 0;
+}
+
+/* give the connection up: code, with why (copied) as the TLS detail */
+static int tls_refuse(struct upscli *c, int code, const char *why)
+{
+	char text[sizeof(c->tlserr)];
+
+	str_copy(text, why ? why : "", sizeof(text));
+	if (c->tls) {
+		tls_close(c->tls);
+		c->tls = NULL;
+		c->fd = -1;
+	}
+	upscli_disconnect(c);
+	str_copy(c->tlserr, text, sizeof(c->tlserr));
+	return fail(c, code, 0);
+}
+
+/* wait until fd is ready for what TLS wants; -1 on timeout or error */
+static int tls_wait(struct upscli *c, int want)
+{
+	struct pollfd pfd;
+	int rc;
+
+	pfd.fd = c->fd;
+	pfd.events = want == TLS_WANT_WRITE ? POLLOUT : POLLIN;
+	do
+		rc = poll(&pfd, 1, c->timeout_ms > 0 ? c->timeout_ms : UPSCLI_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	return rc > 0 ? 0 : -1;
+}
+
+static int tls_handshake_all(struct upscli *c)
+{
+	int rc;
+
+	while ((rc = tls_handshake(c->tls)) != 0) {
+		if (rc != TLS_WANT_READ && rc != TLS_WANT_WRITE)
+			return tls_refuse(c, UPSCLI_ERR_SSLERR, tls_errstr(c->tls));
+		if (tls_wait(c, rc) < 0)
+			return tls_refuse(c, UPSCLI_ERR_SSLERR, "no answer during the TLS handshake");
+	}
+	return 0;
+}
+
+/*
+ * STARTTLS as libupsclient: TRYSSL falls back to plaintext only when the
+ * server says no; once it said "OK STARTTLS" every failure is fatal.
+ */
+static int upscli_starttls(struct upscli *c, int flags)
+{
+	const struct upscli_hostcert *hc = upscli_tls_host(c->host);
+	int verify = hc ? hc->certverify : (flags & UPSCLI_CONN_CERTVERIF) != 0;
+	int force = hc ? hc->forcessl : (flags & UPSCLI_CONN_REQSSL) != 0;
+	char line[UPSCLI_LINE_MAX], err[sizeof(c->tlserr)];
+	struct tls_ctx *ctx;
+
+	if (!force && !verify && !(flags & UPSCLI_CONN_TRYSSL))
+		return 0;
+	if (!tls_available()) {
+		/* as a NUT client built without SSL: no STARTTLS at all */
+		if (force || verify)
+			return tls_refuse(c, UPSCLI_ERR_SSLFAIL, "TLS support not built");
+		return 0;
+	}
+	if (verify && !upscli_tls_have_db())
+		return tls_refuse(c, UPSCLI_ERR_SSLERR, "certificate verification needs CERTPATH");
+	if (upscli_sendline(c, "STARTTLS\n") < 0 || raw_line(c, line, sizeof(line), NULL) < 0) {
+		int code = force ? UPSCLI_ERR_SSLFAIL : c->err;
+
+		upscli_disconnect(c);
+		return fail(c, code, c->syserrno);
+	}
+	if (strncmp(line, "OK STARTTLS", 11) != 0) {
+		if (force || verify)
+			return tls_refuse(c, UPSCLI_ERR_SSLFAIL, "the server does not offer TLS");
+		return 0;   /* as with any server without TLS */
+	}
+	/* nothing may come in clear between "OK STARTTLS" and the handshake */
+	if (c->roff < c->rlen)
+		return tls_refuse(c, UPSCLI_ERR_SSLERR, "data in clear after OK STARTTLS");
+	ctx = upscli_tls_ctx(c->tlserr, sizeof(c->tlserr));
+	if (!ctx)
+		return tls_refuse(c, UPSCLI_ERR_SSLERR, c->tlserr);
+	c->tls = tls_connect(ctx, c->fd, hc && hc->certname ? hc->certname : c->host, verify,
+		err, sizeof(err));
+	if (!c->tls) {
+		c->fd = -1;          /* closed by tls_connect */
+		return tls_refuse(c, UPSCLI_ERR_SSLERR, err);
+	}
+	return tls_handshake_all(c);
+}
+
+static int tls_io_failed(struct upscli *c, long rc)
+{
+	if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE)
+		return fail_drop(c, UPSCLI_ERR_SRVDISC, 0);   /* timed out */
+	str_copy(c->tlserr, tls_errstr(c->tls), sizeof(c->tlserr));
+	return fail_drop(c, UPSCLI_ERR_SSLERR, 0);
+}
+
+static int tls_send_all(struct upscli *c, const char *data, size_t len)
+{
+	long n;
+
+	while (len > 0 || tls_unsent(c->tls)) {
+		n = len > 0 ? tls_write(c->tls, data, len) : tls_flush(c->tls);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		} else if (n == 0 && len == 0) {
+			break;
+		} else if ((n != TLS_WANT_READ && n != TLS_WANT_WRITE) || tls_wait(c, (int)n) < 0) {
+			return tls_io_failed(c, n);
+		}
+	}
+	return 0;
+}
+
+static int tls_fill(struct upscli *c)
+{
+	long n;
+
+	for (;;) {
+		n = tls_read(c->tls, c->rbuf, sizeof(c->rbuf));
+		if (n > 0) {
+			c->rlen = (size_t)n;
+			c->roff = 0;
+			return 0;
+		}
+		if (n == 0)
+			return fail_drop(c, UPSCLI_ERR_SRVDISC, 0);
+		if ((n != TLS_WANT_READ && n != TLS_WANT_WRITE) || tls_wait(c, (int)n) < 0)
+			return tls_io_failed(c, n);
+	}
 }

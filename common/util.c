@@ -289,8 +289,16 @@ int priv_drop(const char *user, char *err, size_t errlen)
 			snprintf(err, errlen, "user %s not found", user ? user : "(null)");
 		return -1;
 	}
-	if (uid == geteuid())
+	return priv_drop_ids(user, uid, gid, err, errlen);
+}
+
+int priv_drop_ids(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (geteuid() != 0 || uid == geteuid())
 		return 0;
+	/* initgroups needs the group database, which a chroot may lack */
 	if (initgroups(user, gid) != 0 && setgroups(1, &gid) != 0) {
 		if (err)
 			snprintf(err, errlen, "setgroups: %s", strerror(errno));

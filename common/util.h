@@ -47,6 +47,12 @@ int pidfile_signal(const char *path, int sig);
 int priv_drop(const char *user, char *err, size_t errlen);
 /* look up a user's uid/gid; 0 or -1 */
 int priv_lookup(const char *user, uid_t *uid, gid_t *gid);
+/*
+ * priv_drop for ids looked up earlier with priv_lookup (before a chroot,
+ * where the user database may be missing). user names the supplementary
+ * groups (initgroups; when that fails, gid alone). 0, or -1 with err.
+ */
+int priv_drop_ids(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* fork to background, stdin/out/err to /dev/null; 0 in child, exits in parent */
 int daemonize(void);

@@ -153,6 +153,13 @@ static int main_arg(struct drv_ctx *ctx, const char *var, const char *val)
 		}
 		return 1;
 	}
+	if (strcmp(var, "group") == 0) {
+		if (!ctx->group_from_cmdline) {
+			free(ctx->group);
+			ctx->group = xstrdup(val);
+		}
+		return 1;
+	}
 	if (strcmp(var, "synchronous") == 0) {
 		set_synchronous(ctx, val);
 		return 1;
@@ -161,7 +168,7 @@ static int main_arg(struct drv_ctx *ctx, const char *var, const char *val)
 		log_info("Obsolete value sddelay found in ups.conf");
 		return 1;
 	}
-	return strcmp(var, "group") == 0 || strcmp(var, "sdorder") == 0 ||
+	return strcmp(var, "sdorder") == 0 ||
 		strcmp(var, "desc") == 0 || strcmp(var, "debug_min") == 0 ||
 		strcmp(var, "maxstartdelay") == 0;
 }
@@ -198,6 +205,14 @@ static void global_args(struct drv_ctx *ctx, const struct upsconf *uc)
 	if ((v = upsconf_global(uc, "user")) != NULL && !ctx->user_from_cmdline) {
 		free(ctx->user);
 		ctx->user = xstrdup(v);
+	}
+	if ((v = upsconf_global(uc, "group")) != NULL && !ctx->group_from_cmdline) {
+		free(ctx->group);
+		ctx->group = xstrdup(v);
+	}
+	if ((v = upsconf_global(uc, "chroot")) != NULL && !ctx->chroot_from_cmdline) {
+		free(ctx->chroot_dir);
+		ctx->chroot_dir = xstrdup(v);
 	}
 }
 
@@ -251,6 +266,8 @@ static void help_msg(struct drv_ctx *ctx)
 	printf("  -F             - stay foregrounded even if no debugging is enabled\n");
 	printf("  -B             - stay backgrounded even if debugging is bumped\n");
 	printf("  -q             - raise log level threshold\n");
+	printf("  -r <dir>       - chroot to <dir>\n");
+	printf("  -g <group>     - set pipe access to <group> (if started as root)\n");
 	printf("  -h             - display this help\n");
 	printf("  -k             - force shutdown\n");
 	printf("  -i <int>       - poll interval\n");
@@ -305,11 +322,21 @@ void drvconf_parse_args(struct drv_ctx *ctx, int argc, char **argv)
 			break;
 		case 'k': ctx->forceshutdown = 1; break;
 		case 'L': list_vars(ctx); exit(EXIT_SUCCESS);
-		case 'q': case 'r': case 'g': break;
+		case 'q': ctx->quiet++; break;
+		case 'r':
+			free(ctx->chroot_dir);
+			ctx->chroot_dir = xstrdup(optarg);
+			ctx->chroot_from_cmdline = 1;
+			break;
 		case 'u':
 			free(ctx->user);
 			ctx->user = xstrdup(optarg);
 			ctx->user_from_cmdline = 1;
+			break;
+		case 'g':
+			free(ctx->group);
+			ctx->group = xstrdup(optarg);
+			ctx->group_from_cmdline = 1;
 			break;
 		case 'V': exit(EXIT_SUCCESS);
 		case 'x': splitxarg(ctx, optarg); break;

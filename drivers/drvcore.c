@@ -5,6 +5,7 @@
  * Arguments and ups.conf are drvconf.c.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -567,6 +569,26 @@ static void reap_clients(struct ev_loop *loop, void *arg)
 	}
 }
 
+/* a user or group other than the built-in ones: give that group the socket, as NUT */
+static void socket_group(struct drv_ctx *ctx)
+{
+	struct group *gr;
+
+	if (strcmp(ctx->group, RUN_AS_GROUP) == 0 && strcmp(ctx->user, RUN_AS_USER) == 0)
+		return;
+	gr = getgrnam(ctx->group);
+	if (!gr) {
+		log_warnx("group %s not found: upsd may not be able to use socket %s",
+			ctx->group, ctx->sockpath);
+		return;
+	}
+	if (chown(ctx->sockpath, (uid_t)-1, gr->gr_gid) < 0)
+		log_warn("can't give group %s socket %s: upsd may not be able to use it",
+			ctx->group, ctx->sockpath);
+	else
+		log_debug(1, "socket %s: group %s", ctx->sockpath, ctx->group);
+}
+
 static int socket_open(struct drv_ctx *ctx)
 {
 	char err[256], name[256];
@@ -580,6 +602,7 @@ static int socket_open(struct drv_ctx *ctx)
 	umask(old);
 	if (ctx->listen_fd < 0)
 		fatalx("Can't create socket %s: %s", ctx->sockpath, err);
+	socket_group(ctx);
 	if (ev_add(ctx->loop, ctx->listen_fd, EV_READ, accept_cb, ctx) < 0)
 		fatalx("Can't watch socket %s", ctx->sockpath);
 	log_debug(2, "listening on %s", ctx->sockpath);
@@ -735,17 +758,33 @@ static void cleanup(struct drv_ctx *ctx)
 		ctx->ops->cleanup(ctx);
 	drvconf_free(ctx);
 	free(ctx->user);
+	free(ctx->group);
+	free(ctx->chroot_dir);
 	free(ctx->port);
 	st_clear(&ctx->tree);
 	ev_free(ctx->loop);
 }
 
-/* drop privileges, chdir to the state dir, PID file; before the device is opened */
+/* chroot, drop privileges, chdir to the state dir, PID file; before the device is opened */
 static void prepare_process(struct drv_ctx *ctx)
 {
 	char err[256];
+	uid_t uid;
+	gid_t gid;
 
-	if (priv_drop(ctx->user, err, sizeof(err)) < 0)
+	/* -q: only what is at least this important reaches syslog (as NUT's threshold) */
+	if (ctx->quiet > LOG_DEBUG)
+		fatalx("Invalid log level threshold");
+	if (ctx->quiet > 0)
+		setlogmask(LOG_UPTO(LOG_DEBUG - ctx->quiet));
+	if (geteuid() == 0 && priv_lookup(ctx->user, &uid, &gid) < 0)
+		fatalx("user %s not found", ctx->user);
+	if (ctx->chroot_dir) {
+		if (chdir(ctx->chroot_dir) < 0 || chroot(ctx->chroot_dir) < 0 || chdir("/") < 0)
+			fatal("Can't chroot to %s", ctx->chroot_dir);
+		log_debug(1, "chrooted into %s", ctx->chroot_dir);
+	}
+	if (geteuid() == 0 && priv_drop_ids(ctx->user, uid, gid, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (!ctx->forceshutdown && !ctx->dump_count && chdir(nut_statepath()) < 0)
 		fatal("Can't chdir to %s", nut_statepath());
@@ -795,6 +834,7 @@ int drv_main(int argc, char **argv, const struct drv_ops *ops, void *priv)
 	ctx.listen_fd = -1;
 	ctx.stale = 1;   /* until the driver's first dstate_dataok, as NUT */
 	ctx.user = xstrdup(RUN_AS_USER);
+	ctx.group = xstrdup(RUN_AS_GROUP);
 	st_init(&ctx.tree);
 	log_init(ops->name, LOG_TO_STDERR);
 	banner(ops);

@@ -41,6 +41,11 @@ struct drv_ctx {
 	int forceshutdown;
 	int user_from_cmdline;
 	char *user;
+	char *group;                /* -g / ups.conf group: group given access to the socket */
+	int group_from_cmdline;
+	char *chroot_dir;           /* -r / ups.conf global chroot */
+	int chroot_from_cmdline;
+	int quiet;                  /* -q count: syslog threshold, as NUT */
 	char *port;
 	int listen_fd;
 	char sockpath[DRV_PATH_MAX];

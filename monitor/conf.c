@@ -33,7 +33,7 @@ struct conf_directive {
 	long min, max;              /* K_LONG range */
 	size_t off;                 /* K_STR/K_LONG/K_BOOL field */
 	void (*handler)(struct conf_ctx *x, int argc, char **argv);
-	int inert;                  /* stored for the TLS work, no effect in this build yet */
+	int inert;                  /* accepted for compatibility, no effect here */
 };
 
 static void conf_h_monitor(struct conf_ctx *x, int argc, char **argv);
@@ -63,10 +63,10 @@ static const struct conf_directive conf_table[] = {
 	{ "NOCOMMWARNTIME", 1, K_LONG, 0, 365 * DAY, F(nocommwarntime), NULL, 0 },
 	{ "FINALDELAY",     1, K_LONG, 0, DAY, F(finaldelay), NULL, 0 },
 	{ "RUN_AS_USER",    1, K_STR,  0, 0, F(run_as_user), NULL, 0 },
-	{ "CERTPATH",       1, K_STR,  0, 0, F(certpath), NULL, 1 },
-	{ "CERTIDENT",      2, K_FUNC, 0, 0, 0, conf_h_certident, 1 },
-	{ "CERTHOST",       4, K_FUNC, 0, 0, 0, conf_h_certhost, 1 },
-	{ "CERTVERIFY",     1, K_BOOL, 0, 1, F(certverify), NULL, 1 },
+	{ "CERTPATH",       1, K_STR,  0, 0, F(certpath), NULL, 0 },
+	{ "CERTIDENT",      2, K_FUNC, 0, 0, 0, conf_h_certident, 0 },
+	{ "CERTHOST",       4, K_FUNC, 0, 0, 0, conf_h_certhost, 0 },
+	{ "CERTVERIFY",     1, K_BOOL, 0, 1, F(certverify), NULL, 0 },
 	{ "FORCESSL",       1, K_BOOL, 0, 1, F(forcessl), NULL, 0 },
 	{ "DEBUG_MIN",      1, K_LONG, 0, 99, F(debug_min), NULL, 0 },
 	{ "OFFDURATION",    1, K_LONG, -DAY, DAY, F(offduration), NULL, 0 },
@@ -404,8 +404,8 @@ static int conf_line(void *arg, const char *file, unsigned line, int argc, char 
 		conf_strict(x, "%s: extra words after argument %d ignored (quote a value with spaces)",
 			d->name, d->nargs);
 	if (d->inert)
-		log_debug(1, "%s:%u: %s is stored, but this build has no TLS support yet",
-			file, line, d->name);
+		log_debug(1, "%s:%u: %s is an OpenSSL-build setting: ignored (TLS here uses "
+			"the NSS database of CERTPATH)", file, line, d->name);
 	if (d->kind == K_FUNC)
 		d->handler(x, argc, argv);
 	else

@@ -61,7 +61,7 @@ static void mon_log_ups(const struct ups *u)
 		log_info("UPS: %s (monitoring only)", u->sys);
 }
 
-/* FORCESSL / CERTVERIFY, globally or for this host by CERTHOST */
+/* FORCESSL / CERTVERIFY; a CERTHOST line for this host replaces both, as in NUT */
 static struct net_tls mon_tls(const struct upsmon *m, const struct ups *u)
 {
 	struct net_tls tls;
@@ -73,8 +73,8 @@ static struct net_tls mon_tls(const struct upsmon *m, const struct ups *u)
 		const struct conf_certhost *h = &m->conf.certhosts[i];
 
 		if (strcmp(h->host, u->host) == 0) {
-			tls.forcessl |= h->forcessl == 1;
-			tls.certverify |= h->verify == 1;
+			tls.forcessl = h->forcessl == 1;
+			tls.certverify = h->verify == 1;
 		}
 	}
 	return tls;

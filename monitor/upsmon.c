@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mon.h"
 #include "shutdown.h"
+#include "upsclient.h"
 #include "util.h"
 
 struct upsmon_opts {
@@ -189,6 +190,38 @@ static unsigned upsmon_check_more(const struct upsmon_opts *o, const struct mon_
 	return errors;
 }
 
+/*
+ * CERTPATH / CERTIDENT / CERTHOST into the client library: the NSS database
+ * and its password are checked now, so a bad setting stops upsmon at startup
+ * (and shows in -n). 0, or -1 with the reason logged.
+ */
+static int upsmon_tls_setup(const struct mon_conf *c)
+{
+	struct upscli_tlsconf tc;
+	char err[256];
+	size_t i;
+
+	if (!c->certpath && !c->certname && c->ncerthosts == 0)
+		return 0;
+	tc.certpath = c->certpath;
+	tc.certname = c->certname;
+	tc.certpasswd = c->certpasswd;
+	if (upscli_tls_init(&tc, err, sizeof(err)) < 0) {
+		log_error("%s: TLS setup failed: %s", c->path ? c->path : "upsmon.conf", err);
+		return -1;
+	}
+	for (i = 0; i < c->ncerthosts; i++) {
+		const struct conf_certhost *h = &c->certhosts[i];
+
+		if (upscli_tls_add_host(h->host, h->certname, h->verify == 1, h->forcessl == 1) < 0) {
+			log_error("%s: CERTHOST %s: cannot be registered",
+				c->path ? c->path : "upsmon.conf", h->host);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* -n: every problem conf_load finds plus the startup checks, all reported */
 static int upsmon_check_conf(const struct upsmon_opts *o)
 {
@@ -197,6 +230,9 @@ static int upsmon_check_conf(const struct upsmon_opts *o)
 
 	conf_load(&c, o->conffile, CONF_STRICT);
 	errors = c.nerrors + upsmon_check_more(o, &c);
+	if (upsmon_tls_setup(&c) < 0)
+		errors++;
+	upscli_tls_cleanup();
 	if (errors)
 		printf("%u problem(s) found in %s\n", errors, o->conffile);
 	else
@@ -300,6 +336,10 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (upsmon_startup_checks(&c) < 0) {
+		conf_free(&c);
+		return EXIT_FAILURE;
+	}
+	if (upsmon_tls_setup(&c) < 0) {
 		conf_free(&c);
 		return EXIT_FAILURE;
 	}

@@ -15,11 +15,15 @@
 #include "log.h"
 #include "netcmds.h"
 #include "sock.h"
+#include "starttls.h"
+#include "tls.h"
 #include "util.h"
 
 #define ACCEPT_BATCH 64
 
 static void client_flush(struct upsd_client *c);
+static void client_tls_begin(struct upsd_client *c);
+static void client_flush_tls(struct upsd_client *c);
 
 void client_kill(struct upsd_client *c)
 {
@@ -36,6 +40,7 @@ static void client_free(struct upsd *d, struct upsd_client *c)
 	log_debug(2, "Disconnect from %s", c->addr);
 	if (c->loginups && c->loginups->numlogins > 0)
 		c->loginups->numlogins--;
+	starttls_free_client(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	pconf_free(&c->parser);
@@ -59,6 +64,10 @@ static void client_set_write(struct upsd_client *c, int want)
 
 static void client_flush(struct upsd_client *c)
 {
+	if (c->tlsconn) {
+		client_flush_tls(c);
+		return;
+	}
 	while (!c->dead && c->out.len > 0) {
 		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -74,6 +83,10 @@ static void client_flush(struct upsd_client *c)
 		}
 		log_debug(2, "Write to %s failed: %s", c->addr, strerror(errno));
 		client_kill(c);
+		return;
+	}
+	if (!c->dead && c->tls_state == STARTTLS_QUEUED) {
+		client_tls_begin(c);    /* "OK STARTTLS" is out */
 		return;
 	}
 	if (!c->dead)
@@ -159,6 +172,11 @@ static void client_feed(struct upsd *d, struct upsd_client *c, const char *data,
 		off += used;
 		if (r == PCONF_LINE) {
 			client_line(d, c);
+			/* after STARTTLS nothing is parsed in clear: the rest is TLS input */
+			if (c->tls_state == STARTTLS_QUEUED && starttls_keep_early(c, data + off, len - off) < 0)
+				client_kill(c);
+			if (c->tls_state == STARTTLS_QUEUED)
+				break;
 			continue;
 		}
 		if (r == PCONF_ERROR) {
@@ -191,6 +209,125 @@ static void client_read(struct upsd *d, struct upsd_client *c)
 	client_feed(d, c, chunk, (size_t)n);
 }
 
+/* ------------------------------------------------------------ TLS sessions */
+
+static void client_read_tls(struct upsd *d, struct upsd_client *c)
+{
+	char chunk[UPSD_READ_CHUNK];
+	long n;
+
+	/* NSS may hold decrypted bytes the socket no longer signals */
+	do {
+		n = tls_read(c->tlsconn, chunk, sizeof(chunk));
+		if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+			if (n == TLS_WANT_WRITE)
+				client_set_write(c, 1);
+			return;
+		}
+		if (n <= 0) {
+			if (n < 0)
+				log_debug(2, "TLS read from %s failed: %s", c->addr, tls_errstr(c->tlsconn));
+			client_kill(c);
+			return;
+		}
+		if (!c->closing)
+			client_feed(d, c, chunk, (size_t)n);
+	} while (!c->dead && tls_pending(c->tlsconn) > 0);
+}
+
+static void client_flush_tls(struct upsd_client *c)
+{
+	long n = 0;
+
+	while (!c->dead && c->out.len > 0) {
+		n = tls_write(c->tlsconn, c->out.data, c->out.len);
+		if (n <= 0)
+			break;
+		buf_consume(&c->out, (size_t)n);
+	}
+	if (!c->dead && c->out.len == 0 && tls_unsent(c->tlsconn))
+		n = tls_flush(c->tlsconn);
+	if (c->dead)
+		return;
+	if (n == TLS_WANT_WRITE || n == TLS_WANT_READ) {
+		client_set_write(c, n == TLS_WANT_WRITE);
+		return;
+	}
+	if (n < 0) {
+		log_debug(2, "TLS write to %s failed: %s", c->addr, tls_errstr(c->tlsconn));
+		client_kill(c);
+		return;
+	}
+	client_set_write(c, 0);
+	if (c->closing && c->out.len == 0)
+		client_kill(c);
+}
+
+static void client_tls_step(struct upsd *d, struct upsd_client *c)
+{
+	int rc = tls_handshake(c->tlsconn);
+
+	if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+		client_set_write(c, rc == TLS_WANT_WRITE);
+		return;
+	}
+	starttls_report(c, rc == 0);
+	if (rc < 0) {
+		client_kill(c);
+		return;
+	}
+	c->tls_state = STARTTLS_UP;
+	client_flush_tls(c);
+	if (!c->dead)
+		client_read_tls(d, c);
+}
+
+static void client_tls_begin(struct upsd_client *c)
+{
+	int fd = c->fd;
+
+	if (starttls_begin(c) < 0) {
+		ev_del(c->upsd->ev, fd);   /* the socket is already closed */
+		client_kill(c);
+		return;
+	}
+	client_tls_step(c->upsd, c);
+}
+
+/* before the handshake: bytes that arrive are kept for TLS, never parsed */
+static void client_hold_early(struct upsd_client *c)
+{
+	char chunk[UPSD_READ_CHUNK];
+	ssize_t n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		client_kill(c);
+	else if (n > 0 && starttls_keep_early(c, chunk, (size_t)n) < 0)
+		client_kill(c);
+}
+
+/* one readiness event of a session that sent STARTTLS */
+static void client_tls_io(struct upsd_client *c, int events)
+{
+	switch (c->tls_state) {
+	case STARTTLS_QUEUED:
+		if (events & EV_WRITE)
+			client_flush(c);
+		if (!c->dead && c->tls_state == STARTTLS_QUEUED && (events & (EV_READ | EV_ERROR)))
+			client_hold_early(c);
+		break;
+	case STARTTLS_HANDSHAKE:
+		client_tls_step(c->upsd, c);
+		break;
+	default:
+		if (events & EV_WRITE)
+			client_flush_tls(c);
+		if (!c->dead && (events & (EV_READ | EV_ERROR)))
+			client_read_tls(c->upsd, c);
+		break;
+	}
+}
+
 static void client_io_cb(struct ev_loop *loop, int fd, int events, void *arg)
 {
 	struct upsd_client *c = arg;
@@ -199,6 +336,10 @@ static void client_io_cb(struct ev_loop *loop, int fd, int events, void *arg)
 	(void)fd;
 	if (c->dead)
 		return;
+	if (c->tls_state != STARTTLS_NONE) {
+		client_tls_io(c, events);
+		return;
+	}
 	if (events & EV_WRITE)
 		client_flush(c);
 	if (!c->dead && (events & (EV_READ | EV_ERROR)))

@@ -187,11 +187,13 @@ static int upsd_onearg(struct upsd_reader *r, const char *file, unsigned line,
 		set_string(&s->statepath, val);
 	else if (!strcmp(kw, "DATAPATH"))
 		set_string(&s->datapath, val);
-	else if (!strcmp(kw, "CERTFILE"))
+	else if (!strcmp(kw, "CERTFILE")) {
 		set_string(&s->certfile, val);
-	else if (!strcmp(kw, "CERTPATH"))
+		s->certfile_line = line;
+	} else if (!strcmp(kw, "CERTPATH")) {
 		set_string(&s->certpath, val);
-	else if (!strcmp(kw, "ALLOW_NO_DEVICE"))
+		s->certpath_line = line;
+	} else if (!strcmp(kw, "ALLOW_NO_DEVICE"))
 		set_bool(r, file, line, kw, val, &s->allow_no_device);
 	else if (!strcmp(kw, "ALLOW_NOT_ALL_LISTENERS"))
 		set_bool(r, file, line, kw, val, &s->allow_not_all_listeners);
@@ -236,6 +238,7 @@ static int upsd_line(void *arg, const char *file, unsigned line, int argc, char 
 		if (want_args(r, file, line, argc, argv, 3, 3)) {
 			set_string(&r->s->certident, argv[1]);
 			set_string(&r->s->certident_pass, argv[2]);
+			r->s->certident_line = line;
 		}
 		return 0;
 	}

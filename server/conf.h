@@ -35,6 +35,7 @@ struct upsd_settings {
 	char *certfile, *certpath, *certident, *certident_pass;
 	int certrequest;              /* -1 unset */
 	int disable_weak_ssl;         /* -1 unset */
+	unsigned certfile_line, certpath_line, certident_line;   /* 0 when not given */
 };
 
 void conf_settings_init(struct upsd_settings *s);

@@ -14,6 +14,7 @@
 #include "desc.h"
 #include "log.h"
 #include "netcmds.h"
+#include "starttls.h"
 #include "tracking.h"
 #include "util.h"
 
@@ -188,14 +189,17 @@ static void net_help(struct netctx *x)
 	reply(x, "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n");
 }
 
+/* arguments are ignored, as upsd 2.8.0 does */
 static void net_starttls(struct netctx *x)
 {
-	if (x->c->tls) {
-		reply_err(x, "ALREADY-SSL-MODE");
+	const char *why = starttls_refusal(x->d, x->c);
+
+	if (why) {
+		reply_err(x, why);
 		return;
 	}
-	/* TLS sessions are not available in this build yet: as upsd without a usable certificate */
-	reply_err(x, "FEATURE-NOT-CONFIGURED");
+	reply(x, "OK STARTTLS\n");
+	starttls_accepted(x->c);
 }
 
 /* ------------------------------------------------------------ users */
@@ -251,7 +255,8 @@ static void net_login(struct netctx *x)
 	}
 	ups->numlogins++;
 	x->c->loginups = ups;
-	log_info("User %s@%s logged into UPS [%s]", x->c->username, x->c->addr, ups->name);
+	log_info("User %s@%s logged into UPS [%s]%s", x->c->username, x->c->addr, ups->name,
+		x->c->tls ? " (SSL)" : "");
 	reply(x, "OK\n");
 }
 
@@ -612,6 +617,11 @@ static const char *set_check_value(struct upsd_ups *ups, const struct st_var *v,
 static int forward(struct netctx *x, struct upsd_ups *ups, char *line, size_t linesize,
 	const char *id)
 {
+	/* a line cut at linesize could leave a quote open on the driver socket */
+	if (strlen(line) + (id[0] ? strlen(" TRACKING ") + strlen(id) : 0) + 1 >= linesize) {
+		reply_err(x, "TOO-LONG");
+		return 0;
+	}
 	if (id[0]) {
 		line_cat(line, linesize, " TRACKING %s", id);
 		tracking_add(x->d, id);
@@ -719,8 +729,9 @@ static void net_instcmd(struct netctx *x)
 		return;
 	}
 	line[0] = '\0';
-	line_cat(line, sizeof(line), "INSTCMD %s%s%s", cmd, value ? " " : "",
-		value ? enc(value, esc, sizeof(esc)) : "");
+	/* the value is quoted so that it stays one word on the driver socket */
+	line_cat(line, sizeof(line), "INSTCMD %s%s%s%s", cmd, value ? " \"" : "",
+		value ? enc(value, esc, sizeof(esc)) : "", value ? "\"" : "");
 	log_info("Instant command: %s@%s did %s%s%s on %s (tracking ID: %s)", x->c->username,
 		x->c->addr, cmd, value ? " with value " : "", value ? value : "", ups->name,
 		id[0] ? id : "disabled");

@@ -20,6 +20,7 @@
 #include "driverlink.h"
 #include "log.h"
 #include "sock.h"
+#include "starttls.h"
 #include "tracking.h"
 #include "upsd.h"
 #include "users.h"
@@ -247,6 +248,7 @@ static void apply_settings(struct upsd *d, struct upsd_settings *s, int cmdline_
 		d->statepath = xstrdup(nut_statepath());
 	free(d->datapath);
 	d->datapath = xstrdup(s->datapath ? s->datapath : nut_datapath());
+	starttls_settings(d, s);
 	take_str(&d->certfile, &s->certfile);
 	take_str(&d->certpath, &s->certpath);
 	take_str(&d->certident, &s->certident);
@@ -479,6 +481,7 @@ static void shutdown_all(struct upsd *d)
 	d->users = NULL;
 	tracking_free(d);
 	desc_free(d);
+	starttls_free(d);
 	ev_free(d->ev);
 	d->ev = NULL;
 	free(d->statepath);
@@ -556,6 +559,8 @@ static int check_config(struct upsd *d)
 		conf_file(d, "ups.conf", path, sizeof(path));
 		conf_msg(&l.msgs, path, 0, "at least one UPS must be defined (or set ALLOW_NO_DEVICE)");
 	}
+	if (l.upsd_ok)
+		starttls_check(d, &l.s, &l.msgs);
 	for (i = 0; i < l.msgs.n; i++)
 		printf("%s\n", l.msgs.v[i]);
 	nprob = l.msgs.n;
@@ -618,7 +623,10 @@ static void start_privileged(struct upsd *d, const struct upsd_opts *o, const ch
 	struct upsd_settings s;
 	struct conf_msgs m = { NULL, 0 };
 	char path[512], err[256];
+	const char *user = o->user ? o->user : RUN_AS_USER;
 	struct stat st;
+	uid_t uid;
+	gid_t gid;
 
 	conf_settings_init(&s);
 	conf_file(d, "upsd.conf", path, sizeof(path));
@@ -634,9 +642,12 @@ static void start_privileged(struct upsd *d, const struct upsd_opts *o, const ch
 	refuse_double_start(pidpath);
 	open_listeners(d, &s);
 	conf_settings_free(&s);
+	/* the user is looked up before the chroot, which may have no user database */
+	if (geteuid() == 0 && priv_lookup(user, &uid, &gid) < 0)
+		fatalx("Fatal error: user %s not found", user);
 	if (o->chroot_dir && (chroot(o->chroot_dir) < 0 || chdir("/") < 0))
 		fatal("Fatal error: can't chroot to %s", o->chroot_dir);
-	if (priv_drop(o->user ? o->user : RUN_AS_USER, err, sizeof(err)) < 0)
+	if (geteuid() == 0 && priv_drop_ids(user, uid, gid, err, sizeof(err)) < 0)
 		fatalx("Fatal error: %s", err);
 }
 
@@ -689,10 +700,13 @@ int main(int argc, char **argv)
 	block_signals();
 	start_privileged(&d, &o, pidpath);
 	start_unprivileged(&d);
+	starttls_start(&d);          /* a bad TLS setting stops us here, on the terminal */
 	if (!foreground) {
+		starttls_stop(&d);       /* NSS does not survive fork(): the child opens it again */
 		fflush(stdout);
 		daemonize();
 		log_set_targets(LOG_TO_SYSLOG);
+		starttls_start(&d);
 	}
 	if (write_pid && pidfile_write(pidpath) < 0)
 		log_warn("Can't write PID file %s", pidpath);

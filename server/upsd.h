@@ -99,7 +99,11 @@ struct upsd_client {
 	                               when the connection is freed (not on LOGOUT) */
 	int primary;                /* PRIMARY/MASTER granted */
 	int tracking;               /* SET TRACKING ON */
-	int tls;                    /* STARTTLS done (later issue) */
+	int tls;                    /* STARTTLS accepted (ALREADY-SSL-MODE from now on) */
+	int tls_state;              /* STARTTLS_* (starttls.h) */
+	struct tls_conn *tlsconn;   /* NSS session once the handshake began; owns fd */
+	char *tls_early;            /* bytes after the STARTTLS line: first TLS input */
+	size_t tls_earlylen;
 	struct pconf parser;
 	struct buf out;             /* bounded output buffer */
 	uint64_t last_line_ms;      /* for the idle timeout */
@@ -118,6 +122,8 @@ struct upsd_listener {
 };
 
 struct tracking_table;   /* owned by tracking.c (upsd-cmds) */
+struct starttls;         /* owned by starttls.c (tls) */
+struct tls_conn;         /* common/tls.h */
 struct cmdvartab;        /* owned by desc.c (upsd-cmds) */
 
 struct upsd {
@@ -139,6 +145,7 @@ struct upsd {
 	char *certfile, *certpath, *certident, *certident_pass;
 	int certrequest;
 	int disable_weak_ssl;
+	struct starttls *starttls;   /* TLS state (starttls.c), NULL until set up */
 
 	/* command line */
 	int family;                  /* AF_UNSPEC, or AF_INET (-4) / AF_INET6 (-6) */

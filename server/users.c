@@ -238,10 +238,13 @@ struct upsd_user *users_find(struct upsd *d, const char *name)
 int users_auth(struct upsd *d, const char *user, const char *pass)
 {
 	struct upsd_user *u = users_find(d, user);
+	int same;
 
-	if (!u || !u->password || !pass)
+	if (!pass)
 		return 0;
-	return str_ct_equal(u->password, pass) ? 1 : 0;
+	/* compare even for an unknown user, so the time does not tell whether it exists */
+	same = str_ct_equal(u && u->password ? u->password : pass, pass);
+	return u && u->password && same ? 1 : 0;
 }
 
 int users_has_action(const struct upsd_user *u, unsigned action)

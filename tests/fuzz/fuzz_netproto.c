@@ -6,7 +6,8 @@
  * daemon with one UPS ("ups", a few variables with enum/range/string
  * flags, two commands) and one user "admin" with every right. The first
  * input byte picks the UPS availability so stale/disconnected paths are
- * covered too. Replies are collected and thrown away; the sanitizers are
+ * covered too, and whether STARTTLS is accepted (the clear-text part of
+ * the session then ends, as in client.c). Replies are collected and thrown away; the sanitizers are
  * the oracle, plus a check that every reply ends with a newline.
  *
  * The server objects (netcmds, tracking, desc) are compiled into this file
@@ -29,6 +30,7 @@
 #else
 #include "../../server/desc.h"
 #include "../../server/netcmds.h"
+#include "../../server/starttls.h"
 #include "../../server/tracking.h"
 #endif
 
@@ -38,6 +40,7 @@ struct fuzz_world {
 	struct upsd_client c;
 	struct upsd_user admin;
 	const char *avail;          /* what ups_available answers */
+	int tls_ok;                 /* STARTTLS accepted */
 	size_t replies;
 };
 
@@ -100,6 +103,20 @@ int users_has_instcmd(const struct upsd_user *u, const char *cmd)
 	return u->ninstcmds > 0;
 }
 
+const char *starttls_refusal(const struct upsd *d, const struct upsd_client *c)
+{
+	(void)d;
+	if (c->tls)
+		return "ALREADY-SSL-MODE";
+	return cur->tls_ok ? NULL : "FEATURE-NOT-CONFIGURED";
+}
+
+void starttls_accepted(struct upsd_client *c)
+{
+	c->tls = 1;
+	c->tls_state = STARTTLS_QUEUED;
+}
+
 int driverlink_send(struct upsd_ups *ups, const char *line)
 {
 	(void)ups;
@@ -116,6 +133,7 @@ static void world_init(struct fuzz_world *w, uint8_t mode)
 	memset(w, 0, sizeof(*w));
 	w->avail = avail[mode & 3];
 	w->d.trackingdelay = (mode & 4) ? 0 : 3600;
+	w->tls_ok = (mode & 32) != 0;
 	w->d.datapath = (char *)"/nonexistent";
 	w->d.ups = &w->ups;
 	w->d.nups = 1;
@@ -174,7 +192,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pconf_init(&p);
 	in = (const char *)data + 1;
 	left = size - 1;
-	while (left > 0 && !w.c.closing) {
+	/* after STARTTLS is accepted the rest is TLS input, not commands */
+	while (left > 0 && !w.c.closing && !w.c.tls) {
 		enum pconf_result r = pconf_feed(&p, in, left, &used);
 
 		if (used > left)
