@@ -281,6 +281,13 @@ class Tree:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
             return
+        # Debian's upsmon forks an unprivileged child that outlives a SIGTERM to its
+        # parent: stop children running the same program first (by PID)
+        for pid in _children_running(proc.pid):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=timeout)
@@ -298,6 +305,24 @@ class Tree:
             print("# kept %s" % self.dir, flush=True)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _children_running(pid):
+    """PIDs of pid's children that run the same executable as pid."""
+    try:
+        exe = os.readlink("/proc/%d/exe" % pid)
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(w) for w in f.read().split()]
+    except (OSError, ValueError):
+        return []
+    out = []
+    for k in kids:
+        try:
+            if os.readlink("/proc/%d/exe" % k) == exe:
+                out.append(k)
+        except OSError:
+            pass
+    return out
 
 
 class Conn:
