@@ -674,6 +674,19 @@ static int tls_refuse(struct upscli *c, int code, const char *why)
 	return fail(c, code, 0);
 }
 
+/*
+ * Give up after "OK STARTTLS" but before the handshake: the server now
+ * expects TLS records, so close without the LOGOUT line in clear.
+ */
+static int tls_refuse_started(struct upscli *c, const char *why)
+{
+	if (!c->tls && c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	return tls_refuse(c, UPSCLI_ERR_SSLERR, why);
+}
+
 /* wait until fd is ready for what TLS wants; -1 on timeout or error */
 static int tls_wait(struct upscli *c, int want)
 {
@@ -736,10 +749,10 @@ static int upscli_starttls(struct upscli *c, int flags)
 	}
 	/* nothing may come in clear between "OK STARTTLS" and the handshake */
 	if (c->roff < c->rlen)
-		return tls_refuse(c, UPSCLI_ERR_SSLERR, "data in clear after OK STARTTLS");
+		return tls_refuse_started(c, "data in clear after OK STARTTLS");
 	ctx = upscli_tls_ctx(c->tlserr, sizeof(c->tlserr));
 	if (!ctx)
-		return tls_refuse(c, UPSCLI_ERR_SSLERR, c->tlserr);
+		return tls_refuse_started(c, c->tlserr);
 	c->tls = tls_connect(ctx, c->fd, hc && hc->certname ? hc->certname : c->host, verify,
 		err, sizeof(err));
 	if (!c->tls) {

@@ -98,10 +98,11 @@ int net_connect(struct ups *u, const struct net_tls *tls, int quiet)
 	if (upscli_connect(&u->conn, u->host, u->port, flags) < 0) {
 		if (quiet)
 			log_debug(1, "UPS [%s]: connect failed: %s", u->sys, upscli_strerror(&u->conn));
-		else if (tls->forcessl && u->conn.err == UPSCLI_ERR_SSLFAIL)
-			log_error("UPS [%s]: FORCESSL is set for this server but no TLS session "
-				"could be set up (%s): refusing to talk plaintext",
-				u->sys, upscli_strerror(&u->conn));
+		else if ((tls->forcessl || tls->certverify) && u->conn.err == UPSCLI_ERR_SSLFAIL)
+			log_error("UPS [%s]: %s is set for this server but no TLS session "
+				"could be set up (%s): refusing to talk plaintext", u->sys,
+				tls->forcessl ? "FORCESSL" : "CERTVERIFY",
+				u->conn.tlserr[0] ? u->conn.tlserr : upscli_strerror(&u->conn));
 		else
 			log_error("UPS [%s]: connect failed: %s", u->sys, upscli_strerror(&u->conn));
 		upscli_disconnect(&u->conn);

@@ -328,11 +328,18 @@ int ups_promote_dead(struct ups *u, int64_t now, const struct ups_timing *t)
 	return 1;
 }
 
-/* last known state of a UPS that does not answer */
+/*
+ * Last known state of a UPS that does not answer. NUT 2.8.1+ applies this
+ * from the first failed poll, so one DATA-STALE reply or a restarted upsd
+ * shuts the host down while the UPS is merely on bypass or has an alarm;
+ * here the UPS must have been silent for DEADTIME first, as one on battery.
+ */
 static int ups_critical_nocomm(const struct ups *u, int64_t now, const struct ups_timing *t)
 {
 	const char *why = NULL;
 
+	if (now - u->lastpoll <= SEC(t->deadtime))
+		return 0;
 	if ((u->status & UPS_OVER) && t->overduration >= 0 &&
 	    now - u->oversince >= SEC(t->overduration))
 		why = "overloaded longer than OVERDURATION";

@@ -94,8 +94,9 @@ void ups_dropped(struct ups *u);
 /* DEADTIME rule: unreachable longer than DEADTIME while last seen OB -> LB. 1 if promoted */
 int ups_promote_dead(struct ups *u, int64_t now, const struct ups_timing *t);
 /*
- * The critical rule of NUT 2.8: FSD; without communication, last known
- * CAL, BYPASS, OFF, ALARM (ALARMCRITICAL) or OVER past OVERDURATION; OFF
+ * The critical rule of NUT 2.8: FSD; without communication for longer
+ * than DEADTIME, last known CAL, BYPASS, OFF, ALARM (ALARMCRITICAL) or
+ * OVER past OVERDURATION; OFF
  * past OFFDURATION; OB+LB (after OBLBDURATION, not while CAL) for a
  * primary at once, for a secondary once HOSTSYNC passed since the last
  * non-critical poll. Updates the OB+LB timer.

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "conf.h"
 #include "log.h"
@@ -191,12 +192,47 @@ static unsigned upsmon_check_more(const struct upsmon_opts *o, const struct mon_
 }
 
 /*
- * CERTPATH / CERTIDENT / CERTHOST into the client library: the NSS database
- * and its password are checked now, so a bad setting stops upsmon at startup
- * (and shows in -n). 0, or -1 with the reason logged.
+ * The child opens the NSS database at its first STARTTLS, after dropping
+ * to user: check now, in a throw-away process running as that user, that
+ * it can (a database only root may read would otherwise fail every poll).
+ * 0, or -1 with the reason logged; a check that cannot run counts as 0.
  */
-static int upsmon_tls_setup(const struct mon_conf *c)
+static int upsmon_tls_check_as(const struct upscli_tlsconf *tc, const char *user,
+			       const char *path)
 {
+	char err[256];
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		if (priv_drop(user, err, sizeof(err)) < 0)
+			_exit(2);            /* RUN_AS_USER problems are reported elsewhere */
+		if (upscli_tls_init(tc, err, sizeof(err)) < 0) {
+			log_error("%s: TLS setup failed as user %s (upsmon's child): %s",
+				path, user, err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1 ? -1 : 0;
+}
+
+/*
+ * CERTPATH / CERTIDENT / CERTHOST into the client library: the NSS database
+ * and its password are checked now (as root, then as user, the account of
+ * the child, when not NULL), so a bad setting stops upsmon at startup (and
+ * shows in -n). 0, or -1 with the reason logged.
+ */
+static int upsmon_tls_setup(const struct mon_conf *c, const char *user)
+{
+	const char *path = c->path ? c->path : "upsmon.conf";
 	struct upscli_tlsconf tc;
 	char err[256];
 	size_t i;
@@ -207,15 +243,16 @@ static int upsmon_tls_setup(const struct mon_conf *c)
 	tc.certname = c->certname;
 	tc.certpasswd = c->certpasswd;
 	if (upscli_tls_init(&tc, err, sizeof(err)) < 0) {
-		log_error("%s: TLS setup failed: %s", c->path ? c->path : "upsmon.conf", err);
+		log_error("%s: TLS setup failed: %s", path, err);
 		return -1;
 	}
+	if (c->certpath && user && geteuid() == 0 && upsmon_tls_check_as(&tc, user, path) < 0)
+		return -1;
 	for (i = 0; i < c->ncerthosts; i++) {
 		const struct conf_certhost *h = &c->certhosts[i];
 
 		if (upscli_tls_add_host(h->host, h->certname, h->verify == 1, h->forcessl == 1) < 0) {
-			log_error("%s: CERTHOST %s: cannot be registered",
-				c->path ? c->path : "upsmon.conf", h->host);
+			log_error("%s: CERTHOST %s: cannot be registered", path, h->host);
 			return -1;
 		}
 	}
@@ -230,7 +267,7 @@ static int upsmon_check_conf(const struct upsmon_opts *o)
 
 	conf_load(&c, o->conffile, CONF_STRICT);
 	errors = c.nerrors + upsmon_check_more(o, &c);
-	if (upsmon_tls_setup(&c) < 0)
+	if (upsmon_tls_setup(&c, o->nopipe ? NULL : upsmon_user(o, &c)) < 0)
 		errors++;
 	upscli_tls_cleanup();
 	if (errors)
@@ -326,7 +363,11 @@ int main(int argc, char **argv)
 	if (!o.check_flag)
 		upsmon_check_running(&o);
 	log_set_targets(LOG_TO_STDERR | LOG_TO_SYSLOG);
-	if (conf_load(&c, o.conffile, 0) < 0)
+	/*
+	 * -K answers from POWERDOWNFLAG alone: a bad line elsewhere (reported
+	 * above) must not keep the late shutdown from powering the UPS off.
+	 */
+	if (conf_load(&c, o.conffile, 0) < 0 && !(o.check_flag && c.powerdownflag))
 		fatalx("%s: unusable configuration (upsmon -n lists every problem)", o.conffile);
 	if (c.debug_min > o.debug)
 		log_set_debug((int)c.debug_min);
@@ -339,7 +380,7 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return EXIT_FAILURE;
 	}
-	if (upsmon_tls_setup(&c) < 0) {
+	if (upsmon_tls_setup(&c, o.nopipe ? NULL : upsmon_user(&o, &c)) < 0) {
 		conf_free(&c);
 		return EXIT_FAILURE;
 	}

@@ -157,34 +157,49 @@ static int upssched_check(const char *path)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/*
+ * Options into path and check; returns the index of the message. upsmon's
+ * call (UPSNAME and NOTIFYTYPE set, one argument) reads no option: the
+ * message may start with '-' (NUT's upssched reads no options at all).
+ */
+static int upssched_options(int argc, char **argv, char *path, size_t pathlen, int *check)
 {
-	char path[PATH_MAX];
-	struct upssched_event e;
-	int ch, check = 0;
+	int ch;
 
-	log_init("upssched", LOG_TO_SYSLOG | LOG_TO_STDERR);
-	if (path_join(path, sizeof(path), nut_confpath(), "upssched.conf") < 0)
-		fatalx("configuration path too long: %s", nut_confpath());
+	if (argc == 2 && getenv("UPSNAME") && getenv("NOTIFYTYPE"))
+		return 1;
 	/* '+': the message upsmon passes is never taken for an option */
 	while ((ch = getopt(argc, argv, "+nf:Dh")) != -1) {
 		switch (ch) {
-		case 'n': check = 1; break;
+		case 'n': *check = 1; break;
 		case 'f':
-			if (str_copy(path, optarg, sizeof(path)) >= sizeof(path))
+			if (str_copy(path, optarg, pathlen) >= pathlen)
 				fatalx("file name too long: %s", optarg);
 			break;
 		case 'D': log_set_debug(log_get_debug() + 1); break;
 		default: upssched_usage();
 		}
 	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct upssched_event e;
+	int arg, check = 0;
+
+	log_init("upssched", LOG_TO_SYSLOG | LOG_TO_STDERR);
+	if (path_join(path, sizeof(path), nut_confpath(), "upssched.conf") < 0)
+		fatalx("configuration path too long: %s", nut_confpath());
+	arg = upssched_options(argc, argv, path, sizeof(path), &check);
 	if (check) {
 		log_set_targets(LOG_TO_STDERR);
 		return upssched_check(path);
 	}
 	e.ups = getenv("UPSNAME");
 	e.ntype = getenv("NOTIFYTYPE");
-	e.msg = optind < argc ? argv[optind] : "";
+	e.msg = arg < argc ? argv[arg] : "";
 	if (!e.ups || !e.ntype) {
 		printf("Error: UPSNAME and NOTIFYTYPE must be set.\n");
 		printf("This program should only be run from upsmon.\n");

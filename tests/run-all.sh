@@ -7,7 +7,8 @@
 # Environment: BUILDDIR (build dir, absolute or relative to the current dir),
 # CONFIGURE_FLAGS (extra ./configure arguments), NUTREF (Debian NUT unpacked,
 # default: unpacked into <builddir>/nutref by tests/interop/get-nutref.sh; "none" skips it,
-# for tests/interop), TEST_TIMEOUT (seconds per test program, default 600).
+# for tests/interop), TEST_TIMEOUT (seconds per test program, default 600), ONLY (a glob
+# on "integration/test_x.py"-style names: run only those scripts).
 # Results: unit tests print TAP through CMOCKA_MESSAGE_OUTPUT=TAP; scripts
 # print TAP themselves. "ok" = passed, "ok ... # SKIP" = skipped, "not ok" =
 # failed; a program that exits non-zero without a "not ok" line, or whose
@@ -139,17 +140,26 @@ run_unit() {
 }
 
 run_scripts() {
-	local dir script name
+	local dir script name leaks
 	for dir in integration interop; do
 		echo "== $dir tests"
 		for script in "$SRC/tests/$dir"/test_*; do
 			[ -f "$script" ] || continue
 			name="$dir/$(basename "$script")"
+			# shellcheck disable=SC2254
+			case "$name" in ${ONLY:-*}) ;; *) continue ;; esac
+			# the script runs under tests/reaper.py: processes it leaves running are
+			# stopped and counted as one failure
+			leaks="$LOGS/$name.leaks"
 			case "$script" in
-				*.py) run_prog "$name" python3 "$script" ;;
-				*.sh) run_prog "$name" bash "$script" ;;
-				*) if [ -x "$script" ]; then run_prog "$name" "$script"; fi ;;
+				*.py) run_prog "$name" python3 "$SRC/tests/reaper.py" "$leaks" -- python3 "$script" ;;
+				*.sh) run_prog "$name" python3 "$SRC/tests/reaper.py" "$leaks" -- bash "$script" ;;
+				*) if [ -x "$script" ]; then
+					run_prog "$name" python3 "$SRC/tests/reaper.py" "$leaks" -- "$script"; fi ;;
 			esac
+			if [ -s "$leaks" ]; then
+				record "$name: no process left running" fail "left: $(tr '\n' ';' <"$leaks")"
+			fi
 		done
 	done
 }

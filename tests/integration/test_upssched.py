@@ -19,6 +19,7 @@ line ("<epoch> <word> <UPSNAME> <NOTIFYTYPE> <NOTIFYMSG>") per run.
   20 calls released at once or staggered, then 4 looping callers): no call fails, no command lost
   or doubled, never two daemons alive at once (sampled)
 * a daemon killed with SIGKILL leaves a stale PIPEFN: the next call works
+* a message starting with '-' (upsmon's only argument) is the message, not options
 * config errors: file:line on stderr, exit 1, the valid rules still run;
   -n on a bad file: every error as file:line, exit 1
 * -n on the setup guide's upssched.conf read from NUT_CONFPATH: exit 0, a
@@ -255,6 +256,18 @@ def test_no_daemon_cancel(t, s):
          s.words()[n:])
 
 
+def test_dash_message(t, s):
+    """upsmon passes the message as the only argument: a NOTIFYMSG that starts with
+    '-' is still the message (NUT's upssched never reads options), not an option"""
+    for msg in ("--- UPS eco@localhost on battery ---", "-n", "-x power lost"):
+        n = len(s.markers())
+        rc, out, err = s.run("eco@localhost", "ONBATT", msg)
+        m = s.markers()[n:]
+        t.ok(rc == 0 and [x[1:] for x in m] == [("dash", "eco@localhost", "ONBATT", msg)],
+             "message %r: the rule runs, NOTIFYMSG carries it" % msg,
+             "rc=%d %s %s %s" % (rc, m, out, err))
+
+
 def test_concurrent(t, s):
     n = 20
     g = s.gate()
@@ -478,6 +491,10 @@ def main():
         k = Sched(root, "stale", ["AT ONBATT * START-TIMER short 1"])
         scheds.append(k)
         test_stale_pipe(t, k)
+
+        d = Sched(root, "dash", ["AT ONBATT * EXECUTE dash"])
+        scheds.append(d)
+        test_dash_message(t, d)
 
         e = Sched(root, "errors", [])
         scheds.append(e)

@@ -395,10 +395,35 @@ class Upsmon:
         except subprocess.TimeoutExpired:
             return None
 
+    def children(self):
+        """PIDs of this upsmon's own children running its binary (the monitoring child)"""
+        exe = os.path.realpath(self.exe())
+        out = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                ppid = int(read("/proc/%s/stat" % d).rsplit(")", 1)[1].split()[1])
+                if ppid == self.proc.pid and os.readlink("/proc/%s/exe" % d) == exe:
+                    out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+        return out
+
     def stop(self):
+        """SIGTERM the root parent. Debian's 2.8.0 parent dies without passing it on,
+        so its monitoring child (NOPARENT forever) is stopped by PID too."""
         if self.proc and self.proc.poll() is None:
+            kids = self.children()
             self.proc.terminate()
-            return self.wait_exit(10)
+            rc = self.wait_exit(10)
+            for pid in kids:
+                try:
+                    if os.readlink("/proc/%d/exe" % pid) == os.path.realpath(self.exe()):
+                        os.kill(pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            return rc
         return self.proc.returncode if self.proc else None
 
     def log(self, n=40):

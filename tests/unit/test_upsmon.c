@@ -171,23 +171,43 @@ static void test_dead_on_battery(void **state)
 	ups_free(&u);
 }
 
+/*
+ * A UPS last seen calibrating, on bypass, OFF, in ALARM or overloaded that
+ * stops answering counts as dead only once DEADTIME has passed since the
+ * last good poll, like one on battery: one failed poll (a restarted upsd, a
+ * DATA-STALE reply, a network blip) must not shut the host down.
+ */
 static void test_cal_and_nocomm_rules(void **state)
 {
+	static const char *const last[] = {
+		"OB LB CAL", "OL BYPASS", "OL ALARM", "OL OFF", "OL OVER",
+	};
+	struct ups_timing tm = tm_default;
 	struct ups u;
+	size_t i;
 
 	(void)state;
+	tm.overduration = 0;
 	mk(&u, 1);
-	assert_string_equal(poll_at(&u, "OB LB CAL", 1, &tm_default, NULL), "ONBATT LOWBATT CAL");
-	assert_int_equal(ups_critical(&u, S(1), &tm_default), 0);
-	assert_string_equal(gone_at(&u, 2, &tm_default), "COMMBAD");
-	assert_int_equal(ups_critical(&u, S(2), &tm_default), 1);   /* calibrating, not talking */
+	assert_string_equal(poll_at(&u, "OB LB CAL", 1, &tm, NULL), "ONBATT LOWBATT CAL");
+	assert_int_equal(ups_critical(&u, S(1), &tm), 0);
 	ups_free(&u);
-	mk(&u, 1);
-	assert_string_equal(poll_at(&u, "OL BYPASS", 1, &tm_default, NULL), "BYPASS");
-	assert_int_equal(ups_critical(&u, S(1), &tm_default), 0);
-	gone_at(&u, 2, &tm_default);
-	assert_int_equal(ups_critical(&u, S(2), &tm_default), 1);
-	ups_free(&u);
+	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++) {
+		mk(&u, 1);
+		poll_at(&u, last[i], 1, &tm, "Fan failure");
+		assert_int_equal(ups_critical(&u, S(1), &tm), 0);
+		assert_string_equal(gone_at(&u, 2, &tm), "COMMBAD");
+		assert_int_equal(ups_critical(&u, S(2), &tm), 0);
+		assert_int_equal(ups_critical(&u, S(16), &tm), 0);
+		/* back in time: not critical, nothing changed */
+		poll_at(&u, last[i], 16, &tm, "Fan failure");
+		assert_int_equal(ups_critical(&u, S(16), &tm), 0);
+		gone_at(&u, 17, &tm);
+		assert_int_equal(ups_critical(&u, S(31), &tm), 0);
+		/* silent longer than DEADTIME: taken as dead */
+		assert_int_equal(ups_critical(&u, S(32), &tm), 1);
+		ups_free(&u);
+	}
 }
 
 static void test_offduration(void **state)
