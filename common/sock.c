@@ -296,6 +296,34 @@ int sock_connect_unix(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+int sock_connect_unix_nb(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int fd, e;
+
+	if (sock_unix_addr(path, &sun, err, errlen) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		sock_err(err, errlen, "socket for %s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* a Unix connect never completes later: it succeeds or fails here */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno == EINTR)
+			continue;
+		e = errno;
+		sock_err(err, errlen, "connect to %s: %s", path,
+			e == EAGAIN ? "the listener accepts nothing (queue full)" : strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int sock_accept(int lfd)
 {
 	int fd;

@@ -15,6 +15,12 @@ int sock_listen_unix(const char *path, int mode, int backlog, char *err, size_t 
 /* Blocking connect with timeout (ms; 0 = none); returns a blocking fd. */
 int sock_connect_tcp(const char *host, const char *port, int timeout_ms, char *err, size_t errlen);
 int sock_connect_unix(const char *path, char *err, size_t errlen);
+/*
+ * Non-blocking Unix stream connect for event loops: returns a non-blocking
+ * fd, or -1 at once (errno EAGAIN) when the listener's queue is full, where
+ * sock_connect_unix would wait for the listener to accept.
+ */
+int sock_connect_unix_nb(const char *path, char *err, size_t errlen);
 int sock_accept(int lfd);        /* accept4 nonblocking + cloexec; -1 with errno */
 int sock_set_nonblock(int fd, int on);
 /* Textual peer address ("127.0.0.1", "::1", "::ffff:1.2.3.4"); "unknown" on failure. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -371,31 +372,101 @@ static void client_new(struct upsd *d, int fd)
 	log_debug(2, "Connect from %s", c->addr);
 }
 
+/* a burst of refusals is one line now and one count line later (client_accept_tick) */
+static void client_refuse(struct upsd *d, int cfd, const char *why)
+{
+	char addr[UPSD_ADDR_MAX];
+
+	if (d->refused++ == 0) {
+		sock_peer(cfd, addr, sizeof(addr));
+		log_warnx("Connection from %s refused: %s", addr, why);
+	}
+	close(cfd);
+}
+
+static void client_reserve_fd(struct upsd *d)
+{
+	if (d->spare_fd < 0)
+		d->spare_fd = eventfd(0, EFD_CLOEXEC);
+}
+
+/*
+ * No descriptor left (EMFILE/ENFILE): the pending connection would stay
+ * readable on the listener, so give up the spare descriptor to accept and
+ * close it. Without a spare, stop watching the listeners until the next
+ * tick. 0 to go on accepting, -1 to stop.
+ */
+static int client_accept_nofd(struct upsd *d, int lfd)
+{
+	struct upsd_listener *l;
+	int cfd;
+
+	if (d->spare_fd >= 0) {
+		close(d->spare_fd);
+		d->spare_fd = -1;
+		cfd = sock_accept(lfd);
+		if (cfd >= 0)
+			client_refuse(d, cfd, "no file descriptor left "
+				"(raise the open-files limit or lower MAXCONN)");
+		client_reserve_fd(d);
+		return cfd >= 0 ? 0 : -1;
+	}
+	if (!d->accept_paused)
+		log_warnx("No file descriptor left: not accepting connections for a while");
+	for (l = d->listeners; l; l = l->next)
+		ev_del(d->ev, l->fd);
+	d->accept_paused = 1;
+	return -1;
+}
+
 void client_accept_cb(struct ev_loop *loop, int fd, int events, void *arg)
 {
 	struct upsd *d = arg;
+	char why[64];
 	int i;
 
 	(void)loop;
 	(void)events;
-	for (i = 0; i < ACCEPT_BATCH; i++) {
+	for (i = 0; i < ACCEPT_BATCH && !d->accept_paused; i++) {
 		int cfd = sock_accept(fd);
 
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			if (client_accept_nofd(d, fd) < 0)
+				return;
+			continue;
+		}
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("accept");
 			return;
 		}
 		if (d->maxconn > 0 && (long)d->nclients >= d->maxconn) {
-			char addr[UPSD_ADDR_MAX];
-
-			sock_peer(cfd, addr, sizeof(addr));
-			log_warnx("Connection from %s refused: MAXCONN (%ld) reached", addr, d->maxconn);
-			close(cfd);
+			snprintf(why, sizeof(why), "MAXCONN (%ld) reached", d->maxconn);
+			client_refuse(d, cfd, why);
 			continue;
 		}
 		client_new(d, cfd);
 	}
+}
+
+void client_accept_tick(struct upsd *d)
+{
+	struct upsd_listener *l;
+
+	client_reserve_fd(d);
+	if (d->accept_paused) {
+		d->accept_paused = 0;
+		for (l = d->listeners; l; l = l->next)
+			if (ev_add(d->ev, l->fd, EV_READ, client_accept_cb, d) < 0)
+				log_warn("Can't watch listener %s", l->addr);
+	}
+	/* the burst is over when a whole tick passed without a refusal */
+	if (d->refused > 0 && d->refused == d->refused_at_tick) {
+		if (d->refused > 1)
+			log_warnx("%lu more connection(s) refused", d->refused - 1);
+		d->refused = 0;
+	}
+	d->refused_at_tick = d->refused;
 }
 
 void client_housekeeping(struct upsd *d)
@@ -438,4 +509,7 @@ void client_free_all(struct upsd *d)
 	for (c = d->clients; c; c = c->next)
 		client_kill(c);
 	client_housekeeping(d);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
+	d->spare_fd = -1;
 }

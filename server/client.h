@@ -9,6 +9,11 @@
 
 /* ev callback for a listening socket (arg = struct upsd *) */
 void client_accept_cb(struct ev_loop *loop, int fd, int events, void *arg);
+/*
+ * every tick: keep a descriptor in reserve for refusals, watch paused
+ * listeners again, log the count of a finished burst of refusals
+ */
+void client_accept_tick(struct upsd *d);
 /* mark for disconnection now (freed at the next safe point) */
 void client_kill(struct upsd_client *c);
 /* safe point (ev_before_sleep): flush output, free dead clients */

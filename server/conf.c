@@ -19,11 +19,11 @@ void conf_msg_raw(struct conf_msgs *m, const char *text)
 	m->v[m->n++] = xstrdup(text);
 }
 
-void conf_msg(struct conf_msgs *m, const char *file, unsigned line, const char *fmt, ...)
+static void conf_vmsg(struct conf_msgs *m, const char *file, unsigned line, const char *fmt,
+		va_list ap)
 {
 	char text[600];
 	int off;
-	va_list ap;
 
 	if (line > 0)
 		off = snprintf(text, sizeof(text), "%s:%u: ", file, line);
@@ -31,10 +31,27 @@ void conf_msg(struct conf_msgs *m, const char *file, unsigned line, const char *
 		off = snprintf(text, sizeof(text), "%s: ", file);
 	if (off < 0 || (size_t)off >= sizeof(text))
 		off = 0;
-	va_start(ap, fmt);
 	vsnprintf(text + off, sizeof(text) - (size_t)off, fmt, ap);
-	va_end(ap);
 	conf_msg_raw(m, text);
+}
+
+void conf_msg(struct conf_msgs *m, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(m, file, line, fmt, ap);
+	va_end(ap);
+}
+
+void conf_warn(struct conf_msgs *m, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(m, file, line, fmt, ap);
+	va_end(ap);
+	m->nwarn++;
 }
 
 void conf_msgs_free(struct conf_msgs *m)
@@ -46,6 +63,7 @@ void conf_msgs_free(struct conf_msgs *m)
 	free(m->v);
 	m->v = NULL;
 	m->n = 0;
+	m->nwarn = 0;
 }
 
 void conf_settings_init(struct upsd_settings *s)
@@ -243,7 +261,7 @@ static int upsd_line(void *arg, const char *file, unsigned line, int argc, char 
 		return 0;
 	}
 	if (!strcmp(kw, "ACCEPT") || !strcmp(kw, "REJECT") || !strcmp(kw, "ACL")) {
-		conf_msg(r->m, file, line, "%s is no longer supported - switch to LISTEN", kw);
+		conf_warn(r->m, file, line, "%s is no longer supported - switch to LISTEN", kw);
 		return 0;
 	}
 	if (argc == 2 && upsd_onearg(r, file, line, kw, argv[1]))

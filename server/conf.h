@@ -11,9 +11,16 @@
 struct conf_msgs {
 	char **v;
 	size_t n;
+	size_t nwarn;    /* how many of the n are conf_warn ones */
 };
 
 void conf_msg(struct conf_msgs *m, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*
+ * An obsolete setting that NUT accepts with a warning: reported like
+ * conf_msg (upsd -n lists it), but it does not stop a reload.
+ */
+void conf_warn(struct conf_msgs *m, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void conf_msg_raw(struct conf_msgs *m, const char *text);
 void conf_msgs_free(struct conf_msgs *m);

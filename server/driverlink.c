@@ -196,7 +196,8 @@ int driverlink_connect(struct upsd_ups *ups)
 	if (ups->fd >= 0)
 		return 0;
 	ups->last_attempt_ms = ev_now_ms(d->ev);
-	fd = sock_connect_unix(ups->sockpath, err, sizeof(err));
+	/* a hung driver with a full queue must not stop the loop: fail now, retry later */
+	fd = sock_connect_unix_nb(ups->sockpath, err, sizeof(err));
 	if (fd < 0) {
 		if (!ups->logged_gone)
 			log_warnx("Can't connect to UPS [%s] (%s-%s): %s",
@@ -204,7 +205,7 @@ int driverlink_connect(struct upsd_ups *ups)
 		ups->logged_gone = 1;
 		return -1;
 	}
-	if (sock_set_nonblock(fd, 1) < 0 || ev_add(d->ev, fd, EV_READ, drv_io_cb, ups) < 0) {
+	if (ev_add(d->ev, fd, EV_READ, drv_io_cb, ups) < 0) {
 		log_warn("UPS [%s]: can't set up the driver socket", ups->name);
 		close(fd);
 		return -1;

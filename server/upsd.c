@@ -308,8 +308,10 @@ static void upsd_reload(struct upsd *d)
 	log_info("Reloading configuration");
 	load_all(d, &l);
 	log_msgs(&l.msgs);
-	if (!l.upsd_ok || !l.users_ok || !l.ups_ok) {
-		log_warnx("Reload aborted: keeping the previous configuration");
+	/* half a file is worse than the old one: any error keeps what runs */
+	if (!l.upsd_ok || !l.users_ok || !l.ups_ok || l.msgs.n > l.msgs.nwarn) {
+		log_warnx("Reload aborted: %zu problem(s) found; keeping the previous configuration",
+			l.msgs.n - l.msgs.nwarn);
 		loaded_free(&l);
 		return;
 	}
@@ -361,6 +363,25 @@ static int numeric_family(const char *addr)
 	return AF_UNSPEC;
 }
 
+/* LISTEN *: both wildcards (as NUT 2.8.1+), or the one -4 / -6 leaves; 0 if one is up */
+static int listen_any(struct upsd *d, const char *port)
+{
+	int n = 0;
+
+	if (d->family != AF_INET6 && listen_one(d, "0.0.0.0", port, AF_INET) == 0)
+		n++;
+	if (d->family != AF_INET && listen_one(d, "::", port, AF_INET6) == 0)
+		n++;
+	return n > 0 ? 0 : -1;
+}
+
+static int listen_conf(struct upsd *d, const struct conf_listen *cl)
+{
+	if (strcmp(cl->addr, "*") == 0)
+		return listen_any(d, cl->port);
+	return listen_one(d, cl->addr, cl->port, d->family);
+}
+
 static void open_listeners(struct upsd *d, const struct upsd_settings *s)
 {
 	size_t i, n = 0;
@@ -384,7 +405,7 @@ static void open_listeners(struct upsd *d, const struct upsd_settings *s)
 			log_debug(1, "Skipping LISTEN %s (address family)", cl->addr);
 			continue;
 		}
-		if (listen_one(d, cl->addr, cl->port, d->family) == 0)
+		if (listen_conf(d, cl) == 0)
 			n++;
 		else if (i == 0)
 			first_failed = 1;
@@ -417,6 +438,7 @@ static void on_tick(struct ev_loop *loop, long id, void *arg)
 	for (u = d->ups; u; u = u->next)
 		driverlink_tick(u, now);
 	client_check_idle(d, now);
+	client_accept_tick(d);
 	if (ev_timer(loop, TICK_MS, on_tick, d) < 0)
 		log_warnx("Can't arm the upsd timer");
 }
@@ -621,7 +643,7 @@ static void parse_args(int argc, char **argv, struct upsd_opts *o)
 static void start_privileged(struct upsd *d, const struct upsd_opts *o, const char *pidpath)
 {
 	struct upsd_settings s;
-	struct conf_msgs m = { NULL, 0 };
+	struct conf_msgs m = { NULL, 0, 0 };
 	char path[512], err[256];
 	const char *user = o->user ? o->user : RUN_AS_USER;
 	struct stat st;
@@ -655,7 +677,7 @@ static void start_privileged(struct upsd *d, const struct upsd_opts *o, const ch
 static void start_unprivileged(struct upsd *d)
 {
 	struct ups_specs specs = { NULL, 0 };
-	struct conf_msgs m = { NULL, 0 };
+	struct conf_msgs m = { NULL, 0, 0 };
 	char path[512];
 	int rc;
 
@@ -688,6 +710,7 @@ int main(int argc, char **argv)
 	if (o.cmd)
 		return send_command(o.cmd);
 	memset(&d, 0, sizeof(d));
+	d.spare_fd = -1;
 	d.family = o.family;
 	d.user = o.user;
 	str_copy(d.confpath, nut_confpath(), sizeof(d.confpath));

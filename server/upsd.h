@@ -134,6 +134,16 @@ struct upsd {
 	struct upsd_user *users;
 	struct upsd_client *clients; /* most recent first; skip entries with ->dead */
 	size_t nclients;
+	/*
+	 * Refusing connections (client.c): a descriptor kept in reserve, given
+	 * up for a moment to accept and close a client when the process has no
+	 * descriptor left (-1 when none could be had); listeners are unwatched
+	 * until the next tick when even that fails; refusals counted so that a
+	 * burst is logged as one line plus one count line.
+	 */
+	int spare_fd;
+	int accept_paused;
+	unsigned long refused, refused_at_tick;
 
 	/* upsd.conf */
 	long maxage;                 /* MAXAGE, seconds */

@@ -156,7 +156,7 @@ static void set_field(struct users_reader *r, const char *file, unsigned line,
 	} else if (!strcasecmp(field, "upsmon")) {
 		set_upsmon(r, file, line, val[0]);
 	} else if (!strcasecmp(field, "allowfrom")) {
-		conf_msg(r->m, file, line, "allowfrom in upsd.users is no longer used");
+		conf_warn(r->m, file, line, "allowfrom in upsd.users is no longer used");
 	} else {
 		conf_msg(r->m, file, line, "Unrecognized user setting %s", field);
 	}

@@ -49,6 +49,23 @@ def reap():
             return
 
 
+def reap_orphans(keep):
+    """Reap dead children other than keep (the test itself, which Popen waits for)."""
+    for pid in children():
+        if pid == keep:
+            continue
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state == "Z":
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
 def main():
     if len(sys.argv) < 4 or sys.argv[2] != "--":
         print(__doc__, file=sys.stderr)
@@ -57,7 +74,13 @@ def main():
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         print("reaper: prctl failed; leaks will not be seen", file=sys.stderr)
-    rc = subprocess.call(argv)
+    proc = subprocess.Popen(argv)
+    # orphans the test stops itself become our zombies: reap them as they die, so the test
+    # sees them gone (/proc/PID disappears) exactly as it would under init
+    while proc.poll() is None:
+        reap_orphans(proc.pid)
+        time.sleep(0.05)
+    rc = proc.returncode
     deadline = time.time() + 5
     while time.time() < deadline:
         reap()
