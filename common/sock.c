@@ -139,20 +139,31 @@ static int sock_unix_addr(const char *path, struct sockaddr_un *sun, char *err, 
 	return 0;
 }
 
+/* address of path plus a close-on-exec stream socket (flags: SOCK_NONBLOCK or 0); -1, errno set */
+static int unix_socket(const char *path, struct sockaddr_un *sun, int flags, char *err,
+	size_t errlen)
+{
+	int fd, e;
+
+	if (sock_unix_addr(path, sun, err, errlen) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0) {
+		e = errno;
+		sock_err(err, errlen, "socket for %s: %s", path, strerror(e));
+		errno = e;
+	}
+	return fd;
+}
+
 int sock_listen_unix(const char *path, int mode, int backlog, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	int fd, e;
 
-	if (sock_unix_addr(path, &sun, err, errlen) < 0)
+	fd = unix_socket(path, &sun, SOCK_NONBLOCK, err, errlen);
+	if (fd < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		e = errno;
-		sock_err(err, errlen, "socket for %s: %s", path, strerror(e));
-		errno = e;
-		return -1;
-	}
 	if (unlink(path) < 0 && errno != ENOENT) {
 		e = errno;
 		sock_err(err, errlen, "unlink stale %s: %s", path, strerror(e));
@@ -275,15 +286,9 @@ int sock_connect_unix(const char *path, char *err, size_t errlen)
 	struct sockaddr_un sun;
 	int fd, e;
 
-	if (sock_unix_addr(path, &sun, err, errlen) < 0)
+	fd = unix_socket(path, &sun, 0, err, errlen);
+	if (fd < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		e = errno;
-		sock_err(err, errlen, "socket for %s: %s", path, strerror(e));
-		errno = e;
-		return -1;
-	}
 	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -301,15 +306,9 @@ int sock_connect_unix_nb(const char *path, char *err, size_t errlen)
 	struct sockaddr_un sun;
 	int fd, e;
 
-	if (sock_unix_addr(path, &sun, err, errlen) < 0)
+	fd = unix_socket(path, &sun, SOCK_NONBLOCK, err, errlen);
+	if (fd < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		e = errno;
-		sock_err(err, errlen, "socket for %s: %s", path, strerror(e));
-		errno = e;
-		return -1;
-	}
 	/* a Unix connect never completes later: it succeeds or fails here */
 	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (errno == EINTR)
