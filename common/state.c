@@ -376,15 +376,28 @@ static const struct {
 	[M_ADDCMD] = { "ADDCMD", 2 }, [M_DELCMD] = { "DELCMD", 2 },
 };
 
+static size_t st_msg_find(const char *word)
+{
+	size_t m;
+
+	for (m = 0; m < sizeof(st_msgs) / sizeof(st_msgs[0]); m++)
+		if (strcasecmp(word, st_msgs[m].word) == 0)
+			break;
+	return m;
+}
+
+int st_is_msg(const char *word)
+{
+	return word && st_msg_find(word) < sizeof(st_msgs) / sizeof(st_msgs[0]);
+}
+
 int st_apply(struct st_tree *t, int argc, char **argv)
 {
 	size_t m;
 
 	if (argc < 1 || !argv[0])
 		return 0;
-	for (m = 0; m < sizeof(st_msgs) / sizeof(st_msgs[0]); m++)
-		if (strcasecmp(argv[0], st_msgs[m].word) == 0)
-			break;
+	m = st_msg_find(argv[0]);
 	if (m == sizeof(st_msgs) / sizeof(st_msgs[0]))
 		return 0;
 	if (argc < st_msgs[m].minargs)

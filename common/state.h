@@ -73,6 +73,8 @@ int st_has_cmd(const struct st_tree *t, const char *cmd);
  * (DATAOK, DUMPDONE, PONG... are the caller's), -1 if malformed.
  */
 int st_apply(struct st_tree *t, int argc, char **argv);
+/* 1 if word (any case) is one of the messages st_apply handles: their argv[1] is a name */
+int st_is_msg(const char *word);
 
 /* Socket-protocol lines describing one variable / the whole tree (DUMPALL body, no DATAOK/DUMPDONE). */
 int st_dump_var(const struct st_var *v, struct buf *out);

@@ -2,6 +2,11 @@
  * client.c: upsd network client sessions: accept, read + tokenize, bounded
  * output buffered per loop turn (one write per reply batch), idle timeout,
  * deferred free at the safe point.
+ *
+ * The safe point (client_housekeeping, before every epoll wait) visits only
+ * the clients on d->pending: those that queued output, asked to close or
+ * died since the last one. Idle clients cost nothing there; the idle timeout
+ * is a sweep of every client once per tick (client_check_idle).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,11 +31,22 @@ static void client_flush(struct upsd_client *c);
 static void client_tls_begin(struct upsd_client *c);
 static void client_flush_tls(struct upsd_client *c);
 
+/* c has work for the next safe point */
+static void client_mark(struct upsd_client *c)
+{
+	if (c->pending)
+		return;
+	c->pending = 1;
+	c->pending_next = c->upsd->pending;
+	c->upsd->pending = c;
+}
+
 void client_kill(struct upsd_client *c)
 {
 	if (c->dead)
 		return;
 	c->dead = 1;
+	client_mark(c);
 	if (c->fd >= 0)
 		ev_del(c->upsd->ev, c->fd);
 	buf_clear(&c->out);
@@ -51,6 +67,12 @@ static void client_free(struct upsd *d, struct upsd_client *c)
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);
 	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 	d->nclients--;
 }
@@ -99,6 +121,7 @@ static void client_flush(struct upsd_client *c)
 /* the buffer is full: push what we can now, then retry once */
 static int client_append(struct upsd_client *c, const void *data, size_t len)
 {
+	client_mark(c);
 	if (buf_append(&c->out, data, len) == 0)
 		return 0;
 	c->out.overflow = 0;
@@ -149,6 +172,7 @@ int client_send(struct upsd_client *c, const char *fmt, ...)
 void client_close_later(struct upsd_client *c)
 {
 	c->closing = 1;
+	client_mark(c);
 }
 
 static void client_line(struct upsd *d, struct upsd_client *c)
@@ -325,6 +349,9 @@ static void client_tls_io(struct upsd_client *c, int events)
 			client_flush_tls(c);
 		if (!c->dead && (events & (EV_READ | EV_ERROR)))
 			client_read_tls(c->upsd, c);
+		/* a write that wanted the peer's bytes (TLS_WANT_READ) may go now */
+		if (!c->dead && !c->wantwrite && c->out.len > 0)
+			client_mark(c);
 		break;
 	}
 }
@@ -367,6 +394,8 @@ static void client_new(struct upsd *d, int fd)
 	}
 	/* most recent first: LIST CLIENT shows that order */
 	c->next = d->clients;
+	if (d->clients)
+		d->clients->prev = c;
 	d->clients = c;
 	d->nclients++;
 	log_debug(2, "Connect from %s", c->addr);
@@ -469,22 +498,23 @@ void client_accept_tick(struct upsd *d)
 	d->refused_at_tick = d->refused;
 }
 
+/*
+ * A flush may mark the client again (it dies: write error, LOGOUT done) or
+ * mark others; the loop runs until nothing is pending. A client still
+ * waiting for EV_WRITE leaves the list: client_io_cb flushes it.
+ */
 void client_housekeeping(struct upsd *d)
 {
-	struct upsd_client **pp = &d->clients;
 	struct upsd_client *c;
 
-	for (c = d->clients; c; c = c->next) {
+	while ((c = d->pending) != NULL) {
+		d->pending = c->pending_next;
+		c->pending_next = NULL;
+		c->pending = 0;
 		if (!c->dead && !c->wantwrite && (c->out.len > 0 || c->closing))
 			client_flush(c);
-	}
-	while ((c = *pp) != NULL) {
-		if (c->dead) {
-			*pp = c->next;
+		if (c->dead && !c->pending)
 			client_free(d, c);
-		} else {
-			pp = &c->next;
-		}
 	}
 }
 

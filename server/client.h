@@ -16,9 +16,12 @@ void client_accept_cb(struct ev_loop *loop, int fd, int events, void *arg);
 void client_accept_tick(struct upsd *d);
 /* mark for disconnection now (freed at the next safe point) */
 void client_kill(struct upsd_client *c);
-/* safe point (ev_before_sleep): flush output, free dead clients */
+/*
+ * safe point (ev_before_sleep): flush output, close and free, visiting only
+ * the clients that queued output, asked to close or died since the last one
+ */
 void client_housekeeping(struct upsd *d);
-/* periodic: drop clients idle for more than UPSD_CLIENT_TIMEOUT */
+/* every tick (once a second): drop clients idle for more than UPSD_CLIENT_TIMEOUT */
 void client_check_idle(struct upsd *d, uint64_t now_ms);
 /* close every client (exit) */
 void client_free_all(struct upsd *d);

@@ -46,12 +46,16 @@ static void drv_reset(struct upsd_ups *ups)
 	ups->driver_stale = 0;
 	ups->stale = 0;
 	ups->wantwrite = 0;
+	ups->badnames = 0;
 }
 
 void driverlink_disconnect(struct upsd_ups *ups)
 {
 	if (ups->fd < 0)
 		return;
+	if (ups->badnames > 1)
+		log_warnx("UPS [%s]: %lu more message(s) with an invalid name refused",
+			ups->name, ups->badnames - 1);
 	ev_del(ups->upsd->ev, ups->fd);
 	close(ups->fd);
 	ups->fd = -1;
@@ -108,6 +112,44 @@ static void drv_tracking(struct upsd_ups *ups, int argc, char **argv)
 	tracking_result(ups->upsd, argv[1], (int)result);
 }
 
+/* NUT names (variables, commands) are one word of [A-Za-z0-9._-] */
+static int drv_name_ok(const char *name)
+{
+	const char *p;
+
+	if (!*name)
+		return 0;
+	for (p = name; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && !strchr("._-", *p))
+			return 0;
+	return 1;
+}
+
+/*
+ * A name with a space or a quote would be stored, then listed unquoted
+ * ("VAR ups a b ...") and misread by every client: never store it. The
+ * first one is logged; the others are counted (driverlink_disconnect).
+ */
+static int drv_refuse_name(struct upsd_ups *ups, int argc, char **argv)
+{
+	char shown[65];
+	size_t i;
+
+	if (argc < 2 || !st_is_msg(argv[0]) || drv_name_ok(argv[1]))
+		return 0;
+	if (ups->badnames++ > 0)
+		return 1;
+	/* the name goes to the log: no control bytes, bounded */
+	for (i = 0; argv[1][i] && i < sizeof(shown) - 1; i++)
+		shown[i] = (argv[1][i] >= 0x20 && argv[1][i] < 0x7f) ? argv[1][i] : '?';
+	shown[i] = '\0';
+	log_warnx("UPS [%s]: driver sent %s with an invalid name \"%s\": refused "
+		"(a name is one word of letters, digits, '.', '_', '-')",
+		ups->name, argv[0], shown);
+	return 1;
+}
+
 /* one message from the driver; returns 1 if it counts as news */
 static int drv_line(struct upsd_ups *ups, int argc, char **argv)
 {
@@ -129,6 +171,8 @@ static int drv_line(struct upsd_ups *ups, int argc, char **argv)
 			return 0;
 		drv_tracking(ups, argc, argv);
 	} else {
+		if (drv_refuse_name(ups, argc, argv))
+			return 0;
 		r = st_apply(&ups->state, argc, argv);
 		if (r <= 0) {
 			log_debug(2, "UPS [%s]: %s message from driver: %s",

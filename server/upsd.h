@@ -81,6 +81,7 @@ struct upsd_ups {
 	struct buf out;          /* pending bytes to the driver */
 	uint64_t last_attempt_ms; /* last connect attempt */
 	int wantwrite;           /* waiting for EV_WRITE */
+	unsigned long badnames;  /* messages refused for their name (this connection) */
 
 	int fsd;                 /* FSD latch: "FSD" added to ups.status on LIST/GET */
 	int numlogins;           /* clients LOGIN'ed to this UPS */
@@ -111,7 +112,10 @@ struct upsd_client {
 	int closing;                /* close once out is flushed */
 	int dead;                   /* to be freed at the safe point */
 	struct upsd *upsd;
-	struct upsd_client *next;
+	struct upsd_client *next, *prev;   /* upsd->clients */
+	/* client.c only: on upsd->pending (work for the next safe point) */
+	int pending;
+	struct upsd_client *pending_next;
 };
 
 struct upsd_listener {
@@ -133,6 +137,11 @@ struct upsd {
 	size_t nups;
 	struct upsd_user *users;
 	struct upsd_client *clients; /* most recent first; skip entries with ->dead */
+	/*
+	 * client.c only: the clients the safe point must visit (output queued,
+	 * closing, dead), so that it costs nothing per idle client
+	 */
+	struct upsd_client *pending;
 	size_t nclients;
 	/*
 	 * Refusing connections (client.c): a descriptor kept in reserve, given

@@ -259,6 +259,22 @@ static void test_apply(void **state)
 	st_clear(&t);
 }
 
+/* st_is_msg: exactly the words st_apply handles, in any case */
+static void test_is_msg(void **state)
+{
+	static const char *yes[] = { "SETINFO", "delinfo", "AddEnum", "DELENUM", "ADDRANGE",
+		"DELRANGE", "SETAUX", "SETFLAGS", "ADDCMD", "delcmd" };
+	static const char *no[] = { "DATAOK", "DUMPDONE", "PONG", "TRACKING", "SETINF", "" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(st_is_msg(yes[i]), 1);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(st_is_msg(no[i]), 0);
+	assert_int_equal(st_is_msg(NULL), 0);
+}
+
 static void test_dump(void **state)
 {
 	const char *want =
@@ -349,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_cmds),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_is_msg),
 		cmocka_unit_test(test_dump),
 	};
 
