@@ -122,6 +122,9 @@ def tls_session(rec):
     """The client sent STARTTLS and then only TLS records; the server answered OK STARTTLS
     and then only TLS records."""
     c2s, s2c = rec["c2s"], rec["s2c"]
+    if (not (rec.get("c2s_closed") and rec.get("s2c_closed")) and len(c2s) <= 9
+            and b"STARTTLS\n".startswith(c2s) and b"OK STARTTLS\n".startswith(s2c)):
+        return True     # a connection still opening: nothing but the start of STARTTLS yet
     return (c2s.startswith(b"STARTTLS\n") and s2c.startswith(b"OK STARTTLS\n")
             and len(c2s) > 9 and tls_records_only(c2s[9:]) and tls_records_only(s2c[12:]))
 

@@ -126,7 +126,8 @@ class Pki:
 
 class Relay:
     """Listens on a free 127.0.0.1 port, forwards each connection to target_port and
-    records the bytes: self.sessions is a list of {"c2s": bytes, "s2c": bytes}."""
+    records the bytes: self.sessions is a list of {"c2s": bytes, "s2c": bytes}, plus
+    "c2s_closed"/"s2c_closed" set once that direction has ended."""
 
     def __init__(self, target_port):
         self.target = target_port
@@ -166,6 +167,8 @@ class Relay:
             except OSError:
                 data = b""
             if not data:
+                with self.lock:
+                    rec[key + "_closed"] = True
                 try:
                     dst.shutdown(socket.SHUT_WR)
                 except OSError:
